@@ -1,0 +1,57 @@
+"""iacguard: infrastructure-as-code policy scanner. Public API re-exported here."""
+
+from iacguard.checks import CheckContext, CheckRegistry, NoParams
+from iacguard.config import Config
+from iacguard.graph import ResourceGraph
+from iacguard.loading import LoadContext, LoadProblem, LoadResult
+from iacguard.model import (
+    CATEGORIES,
+    Edge,
+    EdgeKind,
+    Finding,
+    Location,
+    PolicyMeta,
+    Provenance,
+    Resource,
+    ScanError,
+    ScanResult,
+    Severity,
+    SourceSpan,
+    Violation,
+)
+from iacguard.plugin import hookimpl, make_plugins
+from iacguard.reporting import RenderOptions, ReporterRegistry
+from iacguard.values import MISSING, Unknown, get, is_unknown, pointer
+
+__all__ = [
+    "CATEGORIES",
+    "MISSING",
+    "CheckContext",
+    "CheckRegistry",
+    "Config",
+    "Edge",
+    "EdgeKind",
+    "Finding",
+    "LoadContext",
+    "LoadProblem",
+    "LoadResult",
+    "Location",
+    "NoParams",
+    "PolicyMeta",
+    "Provenance",
+    "RenderOptions",
+    "ReporterRegistry",
+    "Resource",
+    "ResourceGraph",
+    "ScanError",
+    "ScanResult",
+    "Severity",
+    "SourceSpan",
+    "Unknown",
+    "Violation",
+    "get",
+    "hookimpl",
+    "is_unknown",
+    "make_plugins",
+    "pointer",
+]

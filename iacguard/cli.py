@@ -1,0 +1,179 @@
+"""Command line: `iacguard scan|plugins|policies|explain`.
+
+Exit codes: 0 nothing at or above `--fail-on`; 1 findings at or above it; 2 usage or
+internal error (a crashed check or loader included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from iacguard.config import build_config, find_config_file, read_config_file
+from iacguard.engine import open_session
+from iacguard.errors import IacguardError
+from iacguard.model import Severity
+from iacguard.plugin import Plugins, make_plugins
+from iacguard.reporting import RenderOptions
+
+SEVERITY_NAMES = [s.label for s in Severity]
+
+
+class UsageError(IacguardError):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # exit 2 with our own wording, never a traceback
+        self.print_usage(sys.stderr)
+        raise UsageError(message)
+
+
+def _comma_list(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def build_parser(plugins: Plugins) -> tuple[argparse.ArgumentParser, list[str]]:
+    """The parser, and the option names plugins added (they go to `Config.options`)."""
+    parser = _Parser(prog="iacguard", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--disable-plugin", action="append", default=[], metavar="NAME",
+        help="do not load this plugin (repeatable)",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    scan = sub.add_parser("scan", help="scan files and directories")
+    scan.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    scan.add_argument("--format", "-f", default="text", help="output format (default: text)")
+    scan.add_argument("--output", "-o", type=Path, help="write the report to FILE")
+    scan.add_argument("--fail-on", choices=SEVERITY_NAMES,
+                      help="lowest severity that fails the scan (default: low)")
+    scan.add_argument("--no-fail", action="store_true",
+                      help="exit 0 even when findings are at or above --fail-on")
+    scan.add_argument("--config", type=Path, help="config file (default: .iacguard.yaml in the "
+                      "first scanned directory)")
+    scan.add_argument("--select", type=_comma_list, help="only these policies (ids, names or "
+                      "categories, comma-separated)")
+    scan.add_argument("--ignore", type=_comma_list, help="skip these policies")
+    scan.add_argument("--unknowns", choices=["report", "fail", "ignore"],
+                      help="what to do with values unknown before apply (default: report)")
+    scan.add_argument("--exclude", action="append", metavar="GLOB",
+                      help="skip paths matching GLOB, relative to the scan root (repeatable)")
+    scan.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+    plugin_options = plugins.addoption(scan)
+
+    sub.add_parser("plugins", help="list loaded plugins and the hooks they implement")
+    sub.add_parser("policies", help="list the policy catalogue")
+    explain = sub.add_parser("explain", help="show a policy's documentation")
+    explain.add_argument("policy", help="policy id or name")
+    return parser, plugin_options
+
+
+def _run_scan(args: argparse.Namespace, plugins: Plugins, plugin_options: list[str]) -> int:
+    for path in args.paths:
+        if not path.exists():
+            raise UsageError(f"no such file or directory: {path}")
+    config_path = args.config or find_config_file(args.paths[0])
+    file_data = read_config_file(config_path) if config_path else {}
+    config = build_config(
+        file_data,
+        {
+            "fail_on": args.fail_on,
+            "select": args.select,
+            "ignore": args.ignore,
+            "unknowns": args.unknowns,
+            "exclude": args.exclude,
+            "options": {
+                k: getattr(args, k) for k in plugin_options if getattr(args, k) not in (None, [])
+            },
+        },
+    )
+    reporters = plugins.register_reporters()
+    if args.format not in reporters.names():
+        raise UsageError(f"unknown format {args.format!r} (one of: {', '.join(reporters.names())})")
+    session = open_session(plugins, config, args.paths)
+    session.load(args.paths)
+    result, _ = session.check()
+    stream_is_tty = args.output is None and sys.stdout.isatty()
+    color = args.color == "always" or (
+        args.color == "auto" and stream_is_tty and not os.environ.get("NO_COLOR")
+    )
+    text = reporters.get(args.format)(result, RenderOptions(color=color))
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    for error in result.errors:
+        where = f" ({error.path})" if error.path else ""
+        print(f"iacguard: error: {error.kind}{where}: {error.message.splitlines()[0]}",
+              file=sys.stderr)
+    code = result.exit_code()
+    if code == 1 and args.no_fail:
+        return 0
+    return code
+
+
+def _run_plugins(plugins: Plugins) -> int:
+    for info in plugins.describe():
+        origin = f"{info.distribution} {info.version}".strip()
+        print(f"{info.name:<16} {origin}")
+        for hook in info.hooks:
+            print(f"    {hook}")
+    return 0
+
+
+def _run_policies(plugins: Plugins) -> int:
+    session = open_session(plugins, build_config({}, {}), [Path.cwd()])
+    for meta in session.catalogue:
+        flag = "" if meta.enabled else "  (off by default)"
+        print(f"{meta.id:<9} {meta.severity.label:<9} {meta.category:<22} {meta.name}{flag}")
+    return 0
+
+
+def _run_explain(plugins: Plugins, key: str) -> int:
+    session = open_session(plugins, build_config({}, {}), [Path.cwd()])
+    meta = next((p for p in session.catalogue if key in (p.id, p.name, *p.aliases)), None)
+    if meta is None:
+        raise UsageError(f"no policy {key!r} (see `iacguard policies`)")
+    print(f"{meta.id} {meta.name} — {meta.title}")
+    print(f"category: {meta.category}   severity: {meta.severity.label}")
+    print(f"\n## Why is this bad?\n{meta.rationale.strip()}")
+    print(f"\n## Remediation\n{meta.remediation.strip()}")
+    if meta.params:
+        print("\n## Parameters (defaults)")
+        for name, value in meta.params.items():
+            print(f"  {name}: {value!r}")
+    if meta.references:
+        print("\n## References")
+        for ref in meta.references:
+            print(f"  {ref}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        blocked = [argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--disable-plugin"]
+        plugins = make_plugins(blocked=blocked)
+        parser, plugin_options = build_parser(plugins)
+        args = parser.parse_args(argv)
+        if args.command == "scan":
+            return _run_scan(args, plugins, plugin_options)
+        if args.command == "plugins":
+            return _run_plugins(plugins)
+        if args.command == "policies":
+            return _run_policies(plugins)
+        return _run_explain(plugins, args.policy)
+    except IacguardError as exc:
+        print(f"iacguard: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,311 @@
+"""The data that crosses every boundary: sources, resources, edges, policies, findings.
+
+Pure pydantic, no I/O. Loaders produce `Resource`s, linkers produce `Edge`s, checks
+produce `Violation`s, and the engine turns violations into `Finding`s.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from iacguard.values import Path, pointer
+
+
+class Severity(enum.IntEnum):
+    """Ordered so that thresholds are comparisons (`sev >= Severity.HIGH`)."""
+
+    INFO = 0
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, value: str | int | Severity) -> Severity:
+        if isinstance(value, Severity):
+            return value
+        if isinstance(value, int):
+            return cls(value)
+        try:
+            return cls[value.strip().upper()]
+        except KeyError:
+            names = ", ".join(s.label for s in cls)
+            raise ValueError(f"unknown severity {value!r} (one of: {names})") from None
+
+
+Category = Literal[
+    "private-nodes",
+    "bastion-access",
+    "api-whitelist",
+    "internal-lb",
+    "ingress",
+    "rbac-role-count",
+    "rbac-privilege",
+    "pod-security",
+    "service-account-token",
+    "image",
+    "metadata-protection",
+    "audit-logging",
+    "secrets-encryption",
+    "secrets",
+    "dashboard",
+    "network-policy",
+    "cluster-hardening",
+    "parse-error",
+]
+CATEGORIES: tuple[str, ...] = Category.__args__  # type: ignore[attr-defined]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SourceSpan(_Frozen):
+    """A region of a file. Lines and columns are 1-based; `file` is absolute.
+
+    `precision` says how much to trust the region: `exact` (the field itself),
+    `block` (the enclosing object or template), `file` (only the file is known).
+    """
+
+    file: str
+    start_line: int = 1
+    start_col: int = 1
+    end_line: int = 1
+    end_col: int = 1
+    precision: Literal["exact", "block", "file"] = "exact"
+
+
+class Provenance(_Frozen):
+    """Where an evaluated value came from, e.g. a variable default or a tfvars file."""
+
+    kind: Literal[
+        "literal",
+        "default",
+        "provider-default",
+        "variable-default",
+        "tfvars",
+        "cli",
+        "environment",
+        "module-input",
+        "values",
+        "computed",
+    ]
+    description: str
+    span: SourceSpan | None = None
+
+
+class Resource(_Frozen):
+    """One object in the graph: a Kubernetes object, a Terraform resource instance, ...
+
+    `id` is unique within a scan and stable across runs and line shifts (it is built from
+    the file path relative to the scan root and the object's logical identity).
+    `body` is plain normalised data (dicts, lists, scalars, and `values.Unknown`);
+    `source_map` maps JSON-pointer paths inside `body` to where they were written.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    id: str
+    kind: str
+    name: str
+    format: str
+    namespace: str | None = None
+    address: str | None = None
+    api_version: str | None = None
+    variant: str | None = None
+    body: dict[str, Any] = Field(default_factory=dict)
+    origin: SourceSpan
+    source_map: dict[str, SourceSpan] = Field(default_factory=dict)
+    provenance: dict[str, Provenance] = Field(default_factory=dict)
+    context: dict[str, str] = Field(default_factory=dict)
+
+    def span_for(self, path: Path) -> SourceSpan:
+        """The most precise known span for `path`: its longest mapped prefix, else origin."""
+        parts = list(path)
+        while parts:
+            span = self.source_map.get(pointer(parts))
+            if span is not None:
+                return span
+            parts.pop()
+        return self.origin
+
+    @property
+    def display_name(self) -> str:
+        if self.address:
+            return self.address
+        if self.namespace:
+            return f"{self.kind} {self.namespace}/{self.name}"
+        return f"{self.kind} {self.name}"
+
+
+class EdgeKind(enum.StrEnum):
+    """The typed relations between resources. Extend here, in one place."""
+
+    REFERENCES = "references"  # Terraform expression reference
+    MODULE_CALL = "module-call"  # Terraform module instance -> resources it creates
+    SELECTS = "selects"  # Service / NetworkPolicy -> pods by label selector
+    ROUTES_TO = "routes-to"  # Ingress -> Service backend
+    BINDS_ROLE = "binds-role"  # (Cluster)RoleBinding -> (Cluster)Role
+    BINDS_SUBJECT = "binds-subject"  # (Cluster)RoleBinding -> ServiceAccount
+    RUNS_AS = "runs-as"  # workload -> ServiceAccount
+    DEPLOYS = "deploys"  # helm_release / Helm chart -> rendered objects
+    TARGETS_CLUSTER = "targets-cluster"  # Kubernetes object -> cluster resource
+    ATTACHED_TO = "attached-to"  # security group -> instance / node group
+
+
+class Edge(_Frozen):
+    source: str
+    target: str
+    kind: EdgeKind
+    origin: SourceSpan | None = None
+    attrs: dict[str, Any] = Field(default_factory=dict)
+
+
+class PolicyMeta(_Frozen):
+    """A policy as written in the catalogue (`policies/<category>/<name>/policy.yaml`)."""
+
+    id: str = Field(pattern=r"^[A-Z]{2,5}\d{3}$")
+    name: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    category: Category
+    severity: Severity
+    title: str
+    check: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    enabled: bool = True
+    aliases: list[str] = Field(default_factory=list)
+    applies_to: list[str] = Field(default_factory=list)
+    rationale: str
+    remediation: str
+    references: list[str] = Field(default_factory=list)
+    directory: str | None = None  # where the policy was read from; its fixtures are beside it
+
+    @field_validator("severity", mode="before")
+    @classmethod
+    def _parse_severity(cls, value: Any) -> Severity:
+        return Severity.parse(value)
+
+    @field_validator("remediation")
+    @classmethod
+    def _remediation_is_a_sentence(cls, value: str) -> str:
+        if not value.strip().endswith("."):
+            raise ValueError("remediation must end with a period")
+        return value
+
+
+class Violation(_Frozen):
+    """What a check reports: a resource, a logical path inside it, and a message.
+
+    The engine, not the check, turns the path into a file and line.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    resource: Resource
+    path: tuple[str | int, ...] = ()
+    message: str
+    related: tuple[tuple[Resource, tuple[str | int, ...]], ...] = ()
+    # Extra identity for the fingerprint when one path can carry several violations.
+    key: str = ""
+    severity: Severity | None = None  # overrides the policy's severity (escalation)
+
+    @classmethod
+    def at(
+        cls,
+        resource: Resource,
+        path: Iterable[str | int],
+        message: str,
+        *,
+        related: Iterable[tuple[Resource, Iterable[str | int]]] = (),
+        key: str = "",
+        severity: Severity | None = None,
+    ) -> Violation:
+        return cls(
+            resource=resource,
+            path=tuple(path),
+            message=message,
+            related=tuple((r, tuple(p)) for r, p in related),
+            key=key,
+            severity=severity,
+        )
+
+
+class Location(_Frozen):
+    """A span as reported: `path` relative to the scan root, POSIX separators."""
+
+    path: str
+    start_line: int
+    end_line: int
+    start_col: int = 1
+    end_col: int = 1
+    precision: Literal["exact", "block", "file"] = "exact"
+
+
+class ResourceRef(_Frozen):
+    id: str
+    kind: str
+    name: str
+    format: str
+    namespace: str | None = None
+    address: str | None = None
+
+
+class Finding(_Frozen):
+    rule_id: str
+    rule_name: str
+    category: Category
+    severity: Severity
+    title: str
+    message: str
+    resource: ResourceRef
+    location: Location
+    related: list[Location] = Field(default_factory=list)
+    fingerprint: str
+    context: dict[str, str] = Field(default_factory=dict)
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        loc = self.location
+        return (loc.path, loc.start_line, loc.start_col, self.rule_id, self.fingerprint)
+
+
+class ScanError(_Frozen):
+    """Something that went wrong in iacguard or its plugins (not in the scanned input).
+
+    Any error makes the scan exit with code 2.
+    """
+
+    kind: Literal["check-crashed", "loader-crashed", "linker-crashed", "tool-missing", "config"]
+    message: str
+    path: str | None = None
+    plugin: str | None = None
+
+
+class ScanResult(_Frozen):
+    """Everything a reporter needs. Findings are sorted (path, line, rule) for stable output."""
+
+    version: str
+    root: str
+    findings: list[Finding]
+    errors: list[ScanError]
+    policies: list[PolicyMeta]
+    files_scanned: int
+    resources: int
+    fail_on: Severity
+
+    def policy(self, rule_id: str) -> PolicyMeta | None:
+        return next((p for p in self.policies if p.id == rule_id), None)
+
+    def failing(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity >= self.fail_on]
+
+    def exit_code(self) -> int:
+        if self.errors:
+            return 2
+        return 1 if self.failing() else 0

@@ -1,0 +1,67 @@
+"""The policy catalogue: `policy.yaml` files contributed by plugins, validated at start-up.
+
+Layout of a catalogue directory: `<category>/<policy-name>/policy.yaml`, with the policy's
+`pass/` and `fail/` fixtures beside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from importlib.resources.abc import Traversable
+from typing import Any
+
+from pydantic import ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from iacguard.errors import PolicyDefinitionError
+from iacguard.model import PolicyMeta
+
+POLICY_FILE = "policy.yaml"
+# Policies of category parse-error are reported by loaders, not by a check.
+LOAD_PROBLEM_CHECK = "load-problem"
+
+
+def _policy_files(directory: Traversable) -> Iterable[tuple[Traversable, str]]:
+    for category in sorted(directory.iterdir(), key=lambda t: t.name):
+        if not category.is_dir():
+            continue
+        for policy_dir in sorted(category.iterdir(), key=lambda t: t.name):
+            candidate = policy_dir / POLICY_FILE
+            if policy_dir.is_dir() and candidate.is_file():
+                yield candidate, f"{category.name}/{policy_dir.name}"
+
+
+def read_policy(file: Traversable, where: str, directory: str | None) -> PolicyMeta:
+    try:
+        data: Any = YAML(typ="safe").load(file.read_text(encoding="utf-8"))
+    except YAMLError as exc:
+        raise PolicyDefinitionError(where, [str(exc)]) from exc
+    if not isinstance(data, dict):
+        raise PolicyDefinitionError(where, ["policy.yaml must be a mapping"])
+    try:
+        policy = PolicyMeta.model_validate({**data, "directory": directory})
+    except ValidationError as exc:
+        problems = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        raise PolicyDefinitionError(where, problems) from exc
+    expected = where.split("/")
+    if [policy.category, policy.name] != expected:
+        raise PolicyDefinitionError(
+            where, [f"lives in {where} but declares {policy.category}/{policy.name}"]
+        )
+    return policy
+
+
+def load_catalogue(directories: Iterable[Traversable]) -> list[PolicyMeta]:
+    policies: list[PolicyMeta] = []
+    seen: dict[str, str] = {}
+    for directory in directories:
+        for file, where in _policy_files(directory):
+            local = str(directory / where) if hasattr(directory, "__fspath__") else None
+            policy = read_policy(file, where, local)
+            for key in (policy.id, policy.name, *policy.aliases):
+                if key in seen:
+                    raise PolicyDefinitionError(where, [f"{key!r} is already used by {seen[key]}"])
+                seen[key] = where
+            policies.append(policy)
+    return sorted(policies, key=lambda p: p.id)

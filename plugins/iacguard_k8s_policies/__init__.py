@@ -1,0 +1,1 @@
+"""Checks for Kubernetes objects, whatever format they were loaded from."""

@@ -1,0 +1,131 @@
+"""ingress: traffic enters through an ingress controller, not ad-hoc node or service exposure."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Literal
+
+from iacguard_kubernetes.link import ingress_backends
+from iacguard_kubernetes.objects import WORKLOAD_KINDS, containers, namespace_of
+from pydantic import BaseModel, ConfigDict
+
+from iacguard.checks import CheckContext, NoParams
+from iacguard.model import EdgeKind, Resource, Violation
+from iacguard.values import as_list, get
+from iacguard_k8s_policies.exposure import exposure, is_load_balancer
+
+
+def nodeport_service(ctx: CheckContext[NoParams]) -> Iterator[Violation]:
+    for service in ctx.graph.resources("Service"):
+        if get(service.body, ("spec", "type")) == "NodePort":
+            yield Violation.at(service, ("spec", "type"),
+                               f"Service {service.name} opens a port on every node (NodePort)")
+
+
+def service_external_ips(ctx: CheckContext[NoParams]) -> Iterator[Violation]:
+    for service in ctx.graph.resources("Service"):
+        ips = as_list(get(service.body, ("spec", "externalIPs")))
+        if ips:
+            yield Violation.at(service, ("spec", "externalIPs"),
+                               f"Service {service.name} is exposed on externalIPs "
+                               f"{', '.join(map(str, ips))}")
+
+
+def container_host_port(ctx: CheckContext[NoParams]) -> Iterator[Violation]:
+    for workload in ctx.graph.resources(WORKLOAD_KINDS):
+        for container in containers(workload):
+            for i, port in enumerate(as_list(container.spec.get("ports"))):
+                host_port = get(port, ("hostPort",), None)
+                if host_port not in (None, 0):
+                    yield Violation.at(
+                        workload, (*container.path, "ports", i, "hostPort"),
+                        f"container {container.name} binds host port {host_port} on its node",
+                    )
+
+
+class LbCountParams(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_public_load_balancers: int = 1
+    per: Literal["cluster", "namespace"] = "cluster"
+    cloud: str = "auto"
+
+
+def too_many_public_load_balancers(ctx: CheckContext[LbCountParams]) -> Iterator[Violation]:
+    p = ctx.params
+    groups: dict[str, dict[tuple[str | None, str], Resource]] = {}
+    for service in ctx.graph.resources("Service"):
+        if is_load_balancer(service) and exposure(service, p.cloud).public:
+            scope = namespace_of(service) or "" if p.per == "namespace" else ""
+            # The same Service rendered under several profiles counts once.
+            groups.setdefault(scope, {}).setdefault((namespace_of(service), service.name),
+                                                    service)
+    for scope, services in sorted(groups.items()):
+        if len(services) <= p.max_public_load_balancers:
+            continue
+        ordered = sorted(services.values(), key=lambda s: (s.origin.file, s.origin.start_line))
+        names = ", ".join(f"{namespace_of(s)}/{s.name}" for s in ordered)
+        where = f" in namespace {scope}" if scope else ""
+        yield Violation.at(
+            ordered[p.max_public_load_balancers], ("spec", "type"),
+            f"{len(services)} public LoadBalancer Services{where} (at most "
+            f"{p.max_public_load_balancers} allowed; route the rest through the ingress "
+            f"controller): {names}",
+            related=[(s, ("spec", "type")) for s in ordered],
+            key=f"scope={scope}",
+        )
+
+
+def ingress_without_tls(ctx: CheckContext[NoParams]) -> Iterator[Violation]:
+    for ingress in ctx.graph.resources("Ingress"):
+        tls = as_list(get(ingress.body, ("spec", "tls")))
+        if not tls:
+            yield Violation.at(ingress, ("spec",),
+                               f"Ingress {ingress.name} serves plain HTTP (no spec.tls)")
+            continue
+        covered = {str(h) for entry in tls for h in as_list(get(entry, ("hosts",)))}
+        for r, rule in enumerate(as_list(get(ingress.body, ("spec", "rules")))):
+            host = get(rule, ("host",), None)
+            if isinstance(host, str) and covered and host not in covered:
+                yield Violation.at(ingress, ("spec", "rules", r, "host"),
+                                   f"Ingress {ingress.name} host {host} is not covered by spec.tls",
+                                   key=host)
+
+
+class DanglingParams(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # Report only where the scan holds objects of the target kind in that namespace, so that
+    # scanning one file of an application does not flag every reference out of it.
+    require_targets_in_scan: bool = True
+
+
+def _namespaces_with(ctx: CheckContext[DanglingParams], kinds: frozenset[str] | str) -> set[str]:
+    return {namespace_of(r) or "" for r in ctx.graph.resources(kinds)}
+
+
+def ingress_backend_missing_service(ctx: CheckContext[DanglingParams]) -> Iterator[Violation]:
+    with_services = _namespaces_with(ctx, "Service")
+    for ingress in ctx.graph.resources("Ingress"):
+        if ctx.params.require_targets_in_scan and (namespace_of(ingress) or "") not in with_services:
+            continue
+        linked = {e.attrs.get("path") for e in ctx.graph.out_edges(ingress, EdgeKind.ROUTES_TO)}
+        for path, name in ingress_backends(ingress):
+            if "/".join(map(str, path)) not in linked:
+                yield Violation.at(ingress, path,
+                                   f"Ingress {ingress.name} routes to Service {name}, which is not "
+                                   f"defined in namespace {namespace_of(ingress)}", key=name)
+
+
+def service_selects_nothing(ctx: CheckContext[DanglingParams]) -> Iterator[Violation]:
+    with_workloads = _namespaces_with(ctx, WORKLOAD_KINDS)
+    for service in ctx.graph.resources("Service"):
+        selector = get(service.body, ("spec", "selector"))
+        if not isinstance(selector, dict) or not selector:
+            continue  # ExternalName or manually managed endpoints
+        if ctx.params.require_targets_in_scan and (namespace_of(service) or "") not in with_workloads:
+            continue
+        if not ctx.graph.out_edges(service, EdgeKind.SELECTS):
+            labels = ", ".join(f"{k}={v}" for k, v in selector.items())
+            yield Violation.at(service, ("spec", "selector"),
+                               f"Service {service.name} selects no workload ({labels})")

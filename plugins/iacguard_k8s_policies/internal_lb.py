@@ -1,0 +1,43 @@
+"""internal-lb: LoadBalancer Services must be internal unless designated as a public entry."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from iacguard.checks import CheckContext
+from iacguard.model import Violation
+from iacguard_k8s_policies.exposure import (
+    expected_annotations,
+    exposure,
+    is_designated_entry_point,
+    is_load_balancer,
+)
+
+
+class PublicLbParams(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    cloud: Literal["auto", "aws", "gcp", "azure", "oci", "openstack", "ibm", "alibaba"] = "auto"
+    public_entry_points: list[str] = []
+
+
+def public_load_balancer_service(ctx: CheckContext[PublicLbParams]) -> Iterator[Violation]:
+    p = ctx.params
+    for service in ctx.graph.resources("Service"):
+        if not is_load_balancer(service) or not exposure(service, p.cloud).public:
+            continue
+        if is_designated_entry_point(service, p.public_entry_points):
+            continue
+        if p.cloud == "auto":
+            how = "add your cloud's internal-load-balancer annotation (iacguard explain LB001)"
+        else:
+            how = f"annotate it as internal ({expected_annotations(p.cloud)})"
+        yield Violation.at(
+            service,
+            ("spec", "type"),
+            f"Service {service.name} gets an internet-facing load balancer: {how}, or list it "
+            "in public_entry_points if it is the designated entry point",
+        )

@@ -1,0 +1,1 @@
+"""Kubernetes manifests: YAML/JSON loader, object helpers and the in-cluster linker."""

@@ -1,0 +1,115 @@
+"""Load Kubernetes manifests (YAML streams, `kind: List`, JSON) into resources.
+
+Files that parse but hold no Kubernetes object are not ours (another loader may want them);
+files that do not parse are reported with file and line, and the scan goes on.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from iacguard.loading import LoadContext, LoadProblem, LoadResult
+from iacguard.model import Resource, SourceSpan
+from iacguard_kubernetes.objects import is_kubernetes_object, make_resource
+from iacguard_kubernetes.yamlsource import Document, ParseFailure, decode, parse_documents
+
+YAML_SUFFIXES = (".yaml", ".yml")
+MAX_FILE_BYTES = 20 * 1024 * 1024
+# Kinds that look like objects but are tool configuration, never sent to a cluster.
+TOOL_KINDS = {
+    ("kustomize.config.k8s.io", "Kustomization"),
+    ("kustomize.config.k8s.io", "Component"),
+}
+
+
+def _problem(file: Path, line: int, column: int, message: str) -> LoadProblem:
+    span = SourceSpan(file=str(file), start_line=line, start_col=column, end_line=line,
+                      end_col=column, precision="exact")
+    return LoadProblem(span=span, message=message)
+
+
+def _is_tool_config(obj: dict[str, Any]) -> bool:
+    group = str(obj.get("apiVersion", "")).split("/")[0]
+    return (group, obj.get("kind")) in TOOL_KINDS
+
+
+def _objects(doc: Document) -> list[tuple[dict[str, Any], str]]:
+    """Kubernetes objects of one document with their path prefix (`kind: List` unpacked)."""
+    data = doc.data
+    if not is_kubernetes_object(data) or _is_tool_config(data):
+        return []
+    if str(data["kind"]).endswith("List") and isinstance(data.get("items"), list):
+        return [
+            (item, f"items/{i}")
+            for i, item in enumerate(data["items"])
+            if is_kubernetes_object(item)
+        ]
+    return [(data, "")]
+
+
+def _sub_map(doc: Document, prefix: str) -> dict[str, Any]:
+    if not prefix:
+        return doc.source_map
+    head = prefix + "/"
+    return {k[len(head):]: v for k, v in doc.source_map.items() if k.startswith(head)}
+
+
+def load_text(text: str, file: Path, ctx: LoadContext, *, format: str = "kubernetes",
+              variant: str | None = None, context: dict[str, str] | None = None,
+              id_prefix: str | None = None) -> LoadResult | None:
+    """Resources from manifest text; `None` when the text holds no Kubernetes object and
+    parses cleanly (so that other loaders may claim the file)."""
+    resources: list[Resource] = []
+    problems: list[LoadProblem] = []
+    prefix = id_prefix or f"k8s:{ctx.relpath(file)}"
+    for item in parse_documents(text, str(file)):
+        if isinstance(item, ParseFailure):
+            problems.append(_problem(file, item.line, item.column, item.message))
+            break
+        for obj, sub in _objects(item):
+            smap = _sub_map(item, sub)
+            whole = smap.get("") if sub else None
+            start = whole.start_line if whole else item.start_line
+            end = whole.end_line if whole else item.end_line
+            if sub:
+                item_span = item.source_map.get(sub)
+                if item_span is not None:
+                    start, end = item_span.start_line, item_span.end_line
+            origin = SourceSpan(file=str(file), start_line=start, end_line=end,
+                                precision="block")
+            resources.append(
+                make_resource(obj, id_prefix=prefix, format=format, origin=origin,
+                              source_map=smap, variant=variant, context=context)
+            )
+    if not resources and not problems:
+        return None
+    return LoadResult(resources=resources, problems=problems)
+
+
+def load_file(path: Path, ctx: LoadContext) -> LoadResult | None:
+    if path.suffix.lower() not in (*YAML_SUFFIXES, ".json"):
+        return None
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return LoadResult(problems=[_problem(path, 1, 1, f"file too large to scan "
+                                                 f"({size} bytes > {MAX_FILE_BYTES})")])
+        raw = path.read_bytes()
+    except OSError as exc:
+        return LoadResult(problems=[_problem(path, 1, 1, f"cannot read file: {exc.strerror}")])
+    try:
+        text = decode(raw)
+    except UnicodeDecodeError as exc:
+        return LoadResult(problems=[_problem(path, 1, 1, f"not UTF-8 or UTF-16 text: {exc}")])
+    if path.suffix.lower() == ".json":
+        # Cheap pre-check: most JSON in a repository is not a manifest (plans, packages).
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            return LoadResult(problems=[_problem(path, exc.lineno, exc.colno,
+                                                 f"invalid JSON: {exc.msg}")])
+        if not is_kubernetes_object(data):
+            return None
+    return load_text(text, path, ctx)

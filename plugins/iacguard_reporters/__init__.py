@@ -1,0 +1,1 @@
+"""Built-in output formats: text, json, sarif."""

@@ -1,0 +1,84 @@
+"""`--format json`: the stable machine contract (documented in the README).
+
+Deterministic: the same input gives byte-identical output (sorted findings and keys, no
+timestamps, no absolute paths).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from iacguard.model import CATEGORIES, Finding, ScanError, ScanResult, Severity
+from iacguard.reporting import RenderOptions
+
+FORMAT_VERSION = "1.0"
+
+
+def finding_dict(finding: Finding) -> dict[str, Any]:
+    ref = finding.resource
+    resource: dict[str, Any] = {"id": ref.id, "name": ref.name, "format": ref.format}
+    if ref.format.startswith("terraform"):
+        resource["type"] = ref.kind
+    else:
+        resource["kind"] = ref.kind
+    if ref.namespace:
+        resource["namespace"] = ref.namespace
+    if ref.address:
+        resource["address"] = ref.address
+    loc = finding.location
+    out: dict[str, Any] = {
+        "rule_id": finding.rule_id,
+        "rule_name": finding.rule_name,
+        "category": finding.category,
+        "severity": finding.severity.label,
+        "title": finding.title,
+        "message": finding.message,
+        "resource": resource,
+        "location": {
+            "path": loc.path,
+            "start_line": loc.start_line,
+            "end_line": loc.end_line,
+            "precision": loc.precision,
+        },
+        "fingerprint": finding.fingerprint,
+    }
+    if finding.related:
+        out["related"] = [
+            {"path": r.path, "start_line": r.start_line, "end_line": r.end_line}
+            for r in finding.related
+        ]
+    if finding.context:
+        out["context"] = dict(finding.context)
+    return out
+
+
+def error_dict(error: ScanError) -> dict[str, Any]:
+    return {k: v for k, v in error.model_dump().items() if v is not None}
+
+
+def summary(result: ScanResult) -> dict[str, Any]:
+    severities = Counter(f.severity for f in result.findings)
+    categories: Counter[str] = Counter(f.category for f in result.findings)
+    return {
+        "findings": len(result.findings),
+        "by_severity": {s.label: severities.get(s, 0) for s in sorted(Severity, reverse=True)},
+        "by_category": {c: categories[c] for c in CATEGORIES if categories.get(c)},
+        "failing": len(result.failing()),
+        "fail_on": result.fail_on.label,
+        "errors": len(result.errors),
+        "files_scanned": result.files_scanned,
+        "resources": result.resources,
+    }
+
+
+def render(result: ScanResult, options: RenderOptions) -> str:
+    document = {
+        "version": FORMAT_VERSION,
+        "tool": {"name": "iacguard", "version": result.version},
+        "summary": summary(result),
+        "findings": [finding_dict(f) for f in result.findings],
+        "errors": [error_dict(e) for e in result.errors],
+    }
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
