@@ -21,7 +21,7 @@ from iacguard.model import SourceSpan
 from iacguard.values import pointer
 
 # Guards against alias bombs ("billion laughs"): plain data is a tree, aliases expand.
-MAX_NODES = 2_000_000
+MAX_NODES = 1_000_000
 
 
 class DocumentTooLarge(Exception):
@@ -118,6 +118,26 @@ class _Converter:
         return _scalar(node), 0
 
 
+def expanded_size(node: Any, memo: dict[int, int] | None = None) -> int:
+    """Node count once aliases are expanded, computed without expanding them (memoised by
+    identity: an alias is the same Python object as its anchor)."""
+    memo = {} if memo is None else memo
+    if not isinstance(node, CommentedMap | CommentedSeq):
+        return 1
+    known = memo.get(id(node))
+    if known is not None:
+        return known
+    memo[id(node)] = MAX_NODES + 1  # a self-referencing alias counts as infinite
+    children = node.values() if isinstance(node, CommentedMap) else node
+    total = 1
+    for child in children:
+        total += expanded_size(child, memo)
+        if total > MAX_NODES:
+            break
+    memo[id(node)] = total
+    return total
+
+
 def _key(key: Any) -> str:
     if isinstance(key, ScalarBoolean | bool):
         return "true" if key else "false"
@@ -155,6 +175,8 @@ def parse_documents(text: str, file: str) -> Iterator[Document | ParseFailure]:
         for raw in yaml.load_all(text):
             converter = _Converter(file)
             try:
+                if expanded_size(raw) > MAX_NODES:
+                    raise DocumentTooLarge(f"more than {MAX_NODES} nodes once aliases are expanded")
                 data, last = converter.convert(raw, [])
             except DocumentTooLarge as exc:
                 line = getattr(getattr(raw, "lc", None), "line", 0) + 1
