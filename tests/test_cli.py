@@ -101,3 +101,10 @@ def test_policies_and_explain(capsys: pytest.CaptureFixture[str]) -> None:
     text = capsys.readouterr().out
     assert "Why is this bad?" in text and "aws-load-balancer-scheme" in text
     assert main(["explain", "NOPE999"]) == 2
+
+
+def test_policy_reference_is_current(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["policies", "--format", "markdown"]) == 0
+    generated = capsys.readouterr().out
+    committed = (REPO / "docs" / "POLICIES.md").read_text(encoding="utf-8")
+    assert committed == generated, "regenerate: iacguard policies --format markdown > docs/POLICIES.md"

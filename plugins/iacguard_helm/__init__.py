@@ -1,0 +1,1 @@
+"""Helm chart loader: renders charts in-process with helm-python-sdk."""

@@ -1,0 +1,1 @@
+"""Kustomize loader: builds kustomizations with kubectl kustomize or kustomize."""
