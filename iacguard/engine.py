@@ -174,6 +174,7 @@ class Session:
         graph, errors = self.build_graph()
         errors = [u.crashed for u in self.units.values() if u.crashed] + errors
         findings: dict[str, Finding] = {}
+        across_variants: dict[tuple[str, str, int, str], list[Finding]] = {}
         by_name = {p.meta.name: p for p in self.policies}
         for unit in self.units.values():
             for index, problem in enumerate(unit.result.problems):
@@ -190,7 +191,13 @@ class Session:
             try:
                 for violation in check.func(ctx):
                     finding = self._finding(active, violation)
-                    findings.setdefault(finding.fingerprint, finding)
+                    if violation.resource.variant is None:
+                        findings.setdefault(finding.fingerprint, finding)
+                        continue
+                    identity = _variant_free_identity(active.meta, violation)
+                    loc = finding.location
+                    across_variants.setdefault((identity, loc.path, loc.start_line, finding.message),
+                                               []).append(finding)
             except Exception as exc:
                 errors.append(
                     ScanError(
@@ -200,6 +207,8 @@ class Session:
                         plugin=check.plugin,
                     )
                 )
+        for finding in _merge_variants(across_variants):
+            findings.setdefault(finding.fingerprint, finding)
         result = ScanResult(
             version=iacguard_version(),
             root=self.root.as_posix(),
@@ -255,6 +264,35 @@ class Session:
             location=location,
             fingerprint=_fingerprint(f"{active.meta.id}|{ref.id}|{index}|{problem.message}"),
         )
+
+
+def _variant_free_identity(meta: PolicyMeta, violation: Violation) -> str:
+    """What a finding is about, leaving out which variant (values profile, overlay) produced it."""
+    r = violation.resource
+    return (f"{meta.id}|{r.format}|{r.kind}|{r.namespace}|{r.name}|{pointer(violation.path)}|"
+            f"{violation.key}")
+
+
+def _merge_variants(groups: dict[tuple[str, str, int, str], list[Finding]]) -> list[Finding]:
+    """One finding for what several variants report identically (same rule, object, place and
+    message), its context listing every variant's value (e.g. `profile: ci-a, default`).
+
+    The fingerprint leaves the variant out, so it does not change when a profile is added;
+    where variants disagree (different messages), each keeps its own fingerprint.
+    """
+    identities = [key[0] for key in groups]
+    merged: list[Finding] = []
+    for (identity, path, _, _), members in groups.items():
+        members = sorted(members, key=lambda f: (sorted(f.context.items()), f.resource.id))
+        context: dict[str, str] = {}
+        for key in sorted({k for f in members for k in f.context}):
+            values = sorted({f.context[key] for f in members if key in f.context})
+            context[key] = ", ".join(values)
+        first = members[0]
+        unique = identities.count(identity) == 1
+        fingerprint = _fingerprint(f"{identity}|{path}") if unique else first.fingerprint
+        merged.append(first.model_copy(update={"context": context, "fingerprint": fingerprint}))
+    return merged
 
 
 def _ref(resource: Resource) -> ResourceRef:

@@ -97,3 +97,35 @@ def test_select_and_ignore(plugins: Plugins, tmp_path: Path) -> None:
     assert {f.rule_id for f in scan(plugins, tmp_path, select=["ING001"])[0].findings} == {"ING001"}
     ignored = scan(plugins, tmp_path, ignore=["ingress", "LB001"])[0]
     assert ignored.findings == []
+
+
+def _profiles_plugin(*profiles: str) -> object:
+    """Loads every `*.svc` file as the same manifest rendered under each values profile."""
+
+    class Profiles:
+        @staticmethod
+        @hookimpl(tryfirst=True)
+        def iacguard_collect(path: Path, ctx: LoadContext) -> LoadResult | None:
+            if path.suffix != ".svc":
+                return None
+            from iacguard_kubernetes.loader import load_text
+
+            resources = []
+            for profile in profiles:
+                loaded = load_text(path.read_text(), path, ctx, variant=f"chart@{profile}",
+                                   context={"profile": profile}, id_prefix=f"t:{profile}")
+                assert loaded is not None
+                resources += loaded.resources
+            return LoadResult(resources=resources)
+
+    return Profiles()
+
+
+def test_identical_findings_across_variants_are_merged(tmp_path: Path) -> None:
+    write(tmp_path, {"web.svc": NODEPORT})
+    (merged,) = scan(make_plugins([_profiles_plugin("a", "b")]), tmp_path, select=["ING001"])[0].findings
+    assert merged.context == {"profile": "a, b"}
+    (single,) = scan(make_plugins([_profiles_plugin("a")]), tmp_path, select=["ING001"])[0].findings
+    assert single.context == {"profile": "a"}
+    # Adding a profile does not change the fingerprint, so baselines survive.
+    assert merged.fingerprint == single.fingerprint
