@@ -102,6 +102,18 @@ class Provenance(_Frozen):
     span: SourceSpan | None = None
 
 
+class Reference(_Frozen):
+    """An outgoing reference a loader saw while loading (resolved to an edge when linking).
+
+    Keeping references on the resource, rather than edges in the loader, keeps loading a pure
+    function of the files: the graph is re-linked from them after any unit is re-loaded.
+    """
+
+    path: str  # pointer of the attribute that holds the reference
+    target: str  # id of the referenced resource
+    expression: str = ""  # as written, e.g. `aws_subnet.private[*].id`
+
+
 class Resource(_Frozen):
     """One object in the graph: a Kubernetes object, a Terraform resource instance, ...
 
@@ -126,6 +138,7 @@ class Resource(_Frozen):
     source_map: dict[str, SourceSpan] = Field(default_factory=dict)
     provenance: dict[str, Provenance] = Field(default_factory=dict)
     context: dict[str, str] = Field(default_factory=dict)
+    references: tuple[Reference, ...] = ()
 
     def span_for(self, path: Path) -> SourceSpan:
         """The most precise known span for `path`: its longest mapped prefix, else origin."""

@@ -1,0 +1,42 @@
+"""The Terraform plugin: claims root-module directories, links references, adds options."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from iacguard.config import Config
+from iacguard.graph import ResourceGraph
+from iacguard.loading import LoadContext, LoadResult
+from iacguard.model import Edge, EdgeKind
+from iacguard.plugin import hookimpl
+from iacguard_terraform import loader
+
+
+@hookimpl
+def iacguard_addoption(group: argparse._ArgumentGroup) -> None:
+    group.add_argument("--var-file", dest="tf_var_files", action="append", metavar="FILE",
+                       help="Terraform variables file, applied after *.auto.tfvars (repeatable)")
+    group.add_argument("--var", dest="tf_vars", action="append", metavar="NAME=VALUE",
+                       help="Terraform variable value, applied last (repeatable)")
+    group.add_argument("--tf-env-vars", dest="tf_env_vars", action="store_true", default=None,
+                       help="read Terraform variables from TF_VAR_* environment variables")
+
+
+@hookimpl
+def iacguard_collect(path: Path, ctx: LoadContext) -> LoadResult | None:
+    return loader.collect(path, ctx)
+
+
+@hookimpl
+def iacguard_link(graph: ResourceGraph, config: Config) -> None:
+    """REFERENCES edges from the references recorded on each resource at load time."""
+    for resource in list(graph.resources()):
+        if resource.format != "terraform":
+            continue
+        for ref in resource.references:
+            if ref.target in graph and ref.target != resource.id:
+                graph.add_edge(Edge(
+                    source=resource.id, target=ref.target, kind=EdgeKind.REFERENCES,
+                    origin=resource.span_for(ref.path.split("/")),
+                    attrs={"path": ref.path, "expression": ref.expression}))

@@ -1,0 +1,1 @@
+"""Checks for cloud infrastructure (EKS, GKE, AKS) on Terraform-shaped resources."""

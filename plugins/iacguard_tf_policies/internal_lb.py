@@ -1,0 +1,75 @@
+"""internal-lb (cloud side): load balancers are internal unless designated as the entry point.
+
+Omission is the usual mistake: `aws_lb.internal` and `aws_elb.internal` default to false,
+and a GCP forwarding rule without `load_balancing_scheme` is EXTERNAL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pydantic import BaseModel, ConfigDict
+
+from iacguard.checks import CheckContext
+from iacguard.model import Resource, Violation
+from iacguard.values import is_unknown
+from iacguard_tf_policies.common import attr, blocks, designated, has_references
+
+
+class PublicCloudLbParams(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # The designated public entry points: address or name globs (e.g. "aws_lb.ingress*").
+    public_entry_points: list[str] = []
+
+
+ADVICE = "make it internal, or list it in public_entry_points if it is the designated entry point"
+
+
+def _aws(ctx: CheckContext[PublicCloudLbParams], lb: Resource) -> Iterator[Violation]:
+    if lb.body.get("load_balancer_type") == "gateway":
+        return  # a Gateway Load Balancer has no internet-facing scheme
+    internal = attr(lb, ("internal",), False)
+    flag = internal.flag()
+    if flag is None:
+        yield from ctx.unresolved(lb, internal.at, f"{lb.display_name} {internal.describe()}")
+    elif not flag:
+        yield Violation.at(lb, internal.at, f"load balancer {lb.display_name} is internet-facing: "
+                           f"{internal.describe()}; {ADVICE}")
+
+
+EXTERNAL_SCHEMES = {"EXTERNAL", "EXTERNAL_MANAGED"}
+
+
+def _gcp(ctx: CheckContext[PublicCloudLbParams], rule: Resource) -> Iterator[Violation]:
+    scheme = attr(rule, ("load_balancing_scheme",), "EXTERNAL")
+    if is_unknown(scheme.value):
+        yield from ctx.unresolved(rule, scheme.at, f"{rule.display_name} {scheme.describe()}")
+    elif str(scheme.value).upper() in EXTERNAL_SCHEMES:
+        yield Violation.at(rule, scheme.at, f"forwarding rule {rule.display_name} is "
+                           f"internet-facing: {scheme.describe()}; {ADVICE}")
+
+
+def _azure(ctx: CheckContext[PublicCloudLbParams], lb: Resource) -> Iterator[Violation]:
+    for path, frontend in blocks(lb, "frontend_ip_configuration"):
+        for key in ("public_ip_address_id", "public_ip_prefix_id"):
+            public = attr(lb, (*path, key))
+            if not public.present:
+                continue
+            if is_unknown(public.value) and not has_references(ctx.graph, lb, public.path):
+                yield from ctx.unresolved(lb, public.at, f"{lb.display_name} {public.describe()}")
+                continue
+            name = frontend.get("name")
+            label = f"frontend {name}" if isinstance(name, str) else "frontend"
+            yield Violation.at(lb, public.at, f"load balancer {lb.display_name} has a public "
+                               f"{label}: {public.describe()}; {ADVICE}")
+
+
+def public_cloud_load_balancer(ctx: CheckContext[PublicCloudLbParams]) -> Iterator[Violation]:
+    kinds = {"aws_lb": _aws, "aws_alb": _aws, "aws_elb": _aws,
+             "google_compute_forwarding_rule": _gcp, "google_compute_global_forwarding_rule": _gcp,
+             "azurerm_lb": _azure}
+    for kind, judge in kinds.items():
+        for lb in ctx.graph.resources(kind):
+            if not designated(lb, ctx.params.public_entry_points):
+                yield from judge(ctx, lb)
