@@ -159,7 +159,7 @@ class Session:
                 graph.add_resource(resource)
         errors: list[ScanError] = []
         try:
-            self.plugins.link(graph, self.config)
+            self.plugins.link(graph, self.config, self.root)
         except Exception as exc:
             errors.append(
                 ScanError(

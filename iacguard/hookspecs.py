@@ -77,12 +77,14 @@ def iacguard_collect(path: Path, ctx: LoadContext) -> LoadResult | None:
 
 
 @hookspec
-def iacguard_link(graph: ResourceGraph, config: Config) -> None:
+def iacguard_link(graph: ResourceGraph, config: Config, root: Path) -> None:
     """Add edges between resources once everything is loaded (selectors, references, ...).
 
     Runs on the whole graph, so edges may cross formats (Terraform -> Helm -> Kubernetes).
     Must only add edges, never resources, and must be repeatable (the engine clears and
     re-links after a file is re-loaded).
+
+    :param root: the scan root, which configured path globs are relative to.
     """
 
 

@@ -68,8 +68,8 @@ class Plugins:
         result: LoadResult | None = self.pm.hook.iacguard_collect(path=path, ctx=ctx)
         return result
 
-    def link(self, graph: ResourceGraph, config: Config) -> None:
-        self.pm.hook.iacguard_link(graph=graph, config=config)
+    def link(self, graph: ResourceGraph, config: Config, root: Path) -> None:
+        self.pm.hook.iacguard_link(graph=graph, config=config, root=root)
 
     def register_reporters(self) -> ReporterRegistry:
         registry = ReporterRegistry()

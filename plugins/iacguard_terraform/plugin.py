@@ -10,7 +10,7 @@ from iacguard.graph import ResourceGraph
 from iacguard.loading import LoadContext, LoadResult
 from iacguard.model import Edge, EdgeKind
 from iacguard.plugin import hookimpl
-from iacguard_terraform import loader
+from iacguard_terraform import helm_release, loader
 
 
 @hookimpl
@@ -25,7 +25,10 @@ def iacguard_addoption(group: argparse._ArgumentGroup) -> None:
 
 @hookimpl
 def iacguard_collect(path: Path, ctx: LoadContext) -> LoadResult | None:
-    return loader.collect(path, ctx)
+    result = loader.collect(path, ctx)
+    if result is not None and result.resources:
+        helm_release.render_releases(result, path if path.is_dir() else path.parent, ctx)
+    return result
 
 
 @hookimpl
