@@ -58,13 +58,19 @@ def test_json_output_contract(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     report = json.loads(out.read_text())
     assert set(report) == {"version", "tool", "summary", "findings", "errors"}
     assert report["summary"]["findings"] == len(report["findings"]) > 0
-    lb = next(f for f in report["findings"] if f["rule_id"] == "LB001")
+    lb = next(f for f in report["findings"] if f["rule_id"] == "LB001"
+              and f["resource"]["format"] == "kubernetes")
     assert lb["category"] == "internal-lb" and lb["severity"] == "high"
     assert lb["resource"] == {"id": "k8s:k8s/shop.yaml:Service:shop/frontend", "kind": "Service",
                               "name": "frontend", "namespace": "shop", "format": "kubernetes"}
     assert lb["location"] == {"path": "k8s/shop.yaml", "start_line": 26, "end_line": 26,
                               "precision": "exact"}
     assert len(lb["fingerprint"]) == 32
+    # Terraform findings name the type and address, and say where a value came from.
+    api = next(f for f in report["findings"] if f["rule_id"] == "API001")
+    assert api["resource"]["type"] == "aws_eks_cluster" and "kind" not in api["resource"]
+    assert api["resource"]["address"] == "aws_eks_cluster.shop"
+    assert "default of var.api_allowed_cidrs in terraform/main.tf:31" in api["message"]
 
 
 def test_json_is_byte_identical_across_runs() -> None:

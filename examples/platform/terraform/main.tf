@@ -1,0 +1,63 @@
+# The cluster the shop runs on. Its node subnet has no public IP mapping, but its route table
+# sends 0.0.0.0/0 to an internet gateway: the nodes are public all the same.
+resource "aws_vpc" "main" {
+  cidr_block = "10.0.0.0/16"
+}
+
+resource "aws_subnet" "nodes" {
+  vpc_id     = aws_vpc.main.id
+  cidr_block = "10.0.1.0/24"
+}
+
+resource "aws_internet_gateway" "gw" {
+  vpc_id = aws_vpc.main.id
+}
+
+resource "aws_route_table" "public" {
+  vpc_id = aws_vpc.main.id
+  route {
+    cidr_block = "0.0.0.0/0"
+    gateway_id = aws_internet_gateway.gw.id
+  }
+}
+
+resource "aws_route_table_association" "nodes" {
+  subnet_id      = aws_subnet.nodes.id
+  route_table_id = aws_route_table.public.id
+}
+
+variable "api_allowed_cidrs" {
+  type    = list(string)
+  default = ["0.0.0.0/0"]
+}
+
+resource "aws_eks_cluster" "shop" {
+  name     = "shop"
+  role_arn = "arn:aws:iam::123456789012:role/eks"
+  enabled_cluster_log_types = ["api", "audit"]
+  vpc_config {
+    subnet_ids          = [aws_subnet.nodes.id]
+    public_access_cidrs = var.api_allowed_cidrs
+  }
+}
+
+resource "aws_eks_node_group" "default" {
+  cluster_name  = aws_eks_cluster.shop.name
+  node_role_arn = "arn:aws:iam::123456789012:role/nodes"
+  subnet_ids    = [aws_subnet.nodes.id]
+  scaling_config {
+    desired_size = 2
+    max_size     = 3
+    min_size     = 1
+  }
+}
+
+resource "helm_release" "storefront" {
+  name      = "storefront"
+  chart     = "../charts/storefront"
+  namespace = "shop"
+  set {
+    name  = "service.type"
+    value = "LoadBalancer"
+  }
+}
