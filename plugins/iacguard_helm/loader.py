@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import tarfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,16 +28,17 @@ from iacguard_kubernetes.loader import load_text
 from iacguard_kubernetes.objects import CLUSTER_SCOPED_KINDS
 
 from iacguard.loading import LoadContext, LoadProblem, LoadResult
-from iacguard.model import Resource, SourceSpan
+from iacguard.model import Provenance, Resource, SourceSpan
 from iacguard.values import get, pointer
 from iacguard_helm.render import (
+    MAX_CHART_BYTES,
     VALUES_TYPE_MISMATCH,
     RenderError,
     chart_size_problem,
     escaping_symlinks,
     render_chart,
 )
-from iacguard_helm.sourcemap import TemplateMapper, ValuesFile
+from iacguard_helm.sourcemap import KeyLine, TemplateMapper, ValuesFile
 
 CHART_FILE = "Chart.yaml"
 DEFAULT_PROFILE = "default"
@@ -154,6 +156,9 @@ def _read_values(file: Path) -> tuple[dict[str, Any], LoadProblem | None]:
     import helm_python as helm
 
     try:
+        size = file.stat().st_size
+        if size > MAX_CHART_BYTES:
+            return {}, _problem(file, f"values file too large to read ({size} bytes > {MAX_CHART_BYTES})")
         text = file.read_text(encoding="utf-8")
         return helm.values_from_yaml(text), None
     except (OSError, UnicodeDecodeError) as exc:
@@ -231,7 +236,9 @@ def _template_source(chart_dir: Path, rel: str) -> tuple[Path, str | None, tuple
             # A packaged subchart: only the archive is on disk.
             archives = sorted((base / "charts").glob(f"{sub}-*.tgz")) or sorted(
                 (base / "charts").glob("*.tgz"))
-            return (archives[0] if archives else chart_dir / CHART_FILE), None, tuple(prefix)
+            if not archives:
+                return chart_dir / CHART_FILE, None, tuple(prefix)
+            return archives[0], _archive_member(archives[0], "/".join([sub, *parts[2:]])), tuple(prefix)
         base = base / "charts" / sub
         parts = parts[2:]
     path = base.joinpath(*parts)
@@ -239,6 +246,23 @@ def _template_source(chart_dir: Path, rel: str) -> tuple[Path, str | None, tuple
         return path, path.read_text(encoding="utf-8"), tuple(prefix)
     except (OSError, UnicodeDecodeError):
         return path, None, tuple(prefix)
+
+
+MAX_ARCHIVED_TEMPLATE_BYTES = 5 * 1024 * 1024
+
+
+def _archive_member(archive: Path, name: str) -> str | None:
+    """A template's text inside a packaged subchart, read (not extracted) to find the values
+    it uses; `None` when it is not there, too large, or not text."""
+    try:
+        with tarfile.open(archive, "r:gz") as tar:
+            member = tar.getmember(name)
+            if not member.isfile() or member.size > MAX_ARCHIVED_TEMPLATE_BYTES:
+                return None
+            data = tar.extractfile(member)
+            return data.read().decode("utf-8") if data is not None else None
+    except (OSError, KeyError, tarfile.TarError, UnicodeDecodeError, EOFError):
+        return None
 
 
 def _body_paths(data: Any, prefix: tuple[str | int, ...] = ()) -> Iterator[tuple[str | int, ...]]:
@@ -344,15 +368,40 @@ def _objects(text: str, source: Path, mapper: TemplateMapper, ctx: LoadContext, 
     non_empty = [i for i, seg in enumerate(RENDERED_SEPARATOR.split(text)) if seg.strip()]
     counts = len(non_empty)
     resources: list[Resource] = []
+    per_segment: dict[int, int] = {}  # objects seen so far in each rendered document
     for resource in loaded.resources:
         segment = bisect.bisect_right(starts, resource.origin.start_line) - 1
         index = non_empty.index(segment) if segment in non_empty else 0
+        nth = per_segment[segment] = per_segment.get(segment, -1) + 1
         region = mapper.region_for(index, counts, resource.body)
-        smap, provenance = mapper.map_object(list(_body_paths(resource.body)), resource.body, region)
-        updated = resource.model_copy(update={"origin": mapper.origin(region), "source_map": smap,
+        if any(k.chain == ("items",) for k in region):
+            # An item of a `kind: List` document: the template writes its keys under `items:`.
+            smap, provenance = _map_list_item(mapper, resource.body, nth, region)
+        else:
+            smap, provenance = mapper.map_object(list(_body_paths(resource.body)), resource.body, region)
+        origin = mapper.origin(region)
+        if not region:
+            # The template writes no key of its own (`tpl (toYaml .)` over `extraObjects`):
+            # the object is written out in a values file.
+            pasted = mapper.map_from_values(list(_body_paths(resource.body)), resource.body)
+            if pasted is not None:
+                origin, smap, provenance = pasted
+        updated = resource.model_copy(update={"origin": origin, "source_map": smap,
                                               "provenance": provenance})
         resources.append(_with_release_namespace(updated, namespace))
     return resources
+
+
+def _map_list_item(mapper: TemplateMapper, body: dict[str, Any], nth: int,
+                   region: list[KeyLine]) -> tuple[dict[str, SourceSpan], dict[str, Provenance]]:
+    """Map the `nth` item of a rendered List through its place in the List document."""
+    wrapped: dict[str, Any] = {"items": [{}] * nth + [body]}
+    head = ("items", nth)
+    paths = [head, *((*head, *path) for path in _body_paths(body))]
+    smap, provenance = mapper.map_object(paths, wrapped, region)
+    prefix = pointer(list(head)) + "/"
+    return ({k[len(prefix):]: v for k, v in smap.items() if k.startswith(prefix)},
+            {k[len(prefix):]: v for k, v in provenance.items() if k.startswith(prefix)})
 
 
 def _chart_name(chart_dir: Path) -> str:
@@ -361,8 +410,17 @@ def _chart_name(chart_dir: Path) -> str:
     return str(name) if name else chart_dir.name
 
 
+MAX_MESSAGE_CHARS = 600
+
+
 def _one_line(message: str) -> str:
-    return " ".join(part.strip() for part in message.strip().splitlines())
+    """Helm's message on one line, its middle cut when long: a recursive `include` nests
+    one "error calling include" per level (100 KB), and the cause is at the end."""
+    text = " ".join(part.strip() for part in message.strip().splitlines())
+    if len(text) <= MAX_MESSAGE_CHARS:
+        return text
+    head = MAX_MESSAGE_CHARS // 2
+    return f"{text[:head]} ... {text[-(MAX_MESSAGE_CHARS - head):]}"
 
 
 def render_error_problem(error: RenderError, chart_dir: Path, profile: str,
@@ -397,7 +455,7 @@ def load_chart(chart_dir: Path, ctx: LoadContext) -> LoadResult:
     escaping = escaping_symlinks(chart_dir)
     too_large = chart_size_problem(chart_dir)
     if escaping or too_large:
-        message = too_large or ("chart not rendered: symlinks point outside the chart ("
+        message = too_large or ("chart not rendered: symlinks point outside the chart, dangle or loop ("
                                 + ", ".join(ctx.relpath(p) for p in escaping) + ")")
         result.problems.append(_problem(chart_file, message))
         return result

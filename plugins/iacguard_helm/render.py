@@ -5,17 +5,29 @@ Terraform `helm_release`, ...): chart path + user values + release identity in, 
 manifests or a located error out. Nothing here touches the network: the SDK's
 `Chart.render` is client-only (`lookup` returns nothing), `.Files` is served from the chart
 as loaded into memory, and dependencies are only read from `charts/`, never fetched.
+
+Templates are programs: `range until 100000000`, `repeat` or runaway `include`s can spin or
+eat the machine, and Helm's engine can be neither cancelled nor bounded. So each render
+runs in a fresh Python process (`python -m iacguard_helm.render`, never a fork of a process
+that holds the Go runtime) that caps its own address space, and is killed when it outlives
+its deadline.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass, field
+import subprocess
+import sys
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 MAX_CHART_FILES = 5000
 MAX_CHART_BYTES = 50 * 1024 * 1024
+MAX_RENDERED_BYTES = 50 * 1024 * 1024
+RENDER_TIMEOUT_SECONDS = 60.0
+RENDER_MEMORY_BYTES = 2 * 1024 * 1024 * 1024  # address space of the render process (Go needs ~1 GiB)
 
 # Go text/template positions: "template: c/templates/x.yaml:12:3: executing ...",
 # "execution error at (c/templates/x.yaml:3:4): ...", "parse error at (c/templates/x.yaml:5): ...",
@@ -45,18 +57,25 @@ class Rendered:
 
 
 def escaping_symlinks(chart_dir: Path) -> list[Path]:
-    """Symlinks inside the chart that point outside it.
+    """Symlinks inside the chart that point outside it, dangle, or loop.
 
     Helm's directory loader follows symlinks, so such a link would put a file from outside
-    the chart into `.Files` (and the rendered output): refuse to render those charts.
+    the chart into `.Files` (and the rendered output), or walk a loop without end: refuse to
+    render those charts.
     """
     root = chart_dir.resolve()
     bad: list[Path] = []
     for path in chart_dir.rglob("*"):
         if path.is_symlink():
-            target = path.resolve()
+            try:
+                target = path.resolve(strict=True)
+            except (OSError, RuntimeError):  # a loop of links, or a dangling one
+                bad.append(path)
+                continue
             if target != root and root not in target.parents:
                 bad.append(path)
+            elif target.is_dir() and target in (parent := path.parent.resolve(), *parent.parents):
+                bad.append(path)  # a link to its own ancestor: Helm's loader would walk it forever
     return sorted(bad)
 
 
@@ -98,8 +117,73 @@ def render_chart(
 ) -> Rendered:
     """Render `chart_dir` (a directory or `.tgz`) with user `values` over the chart's own.
 
-    Never raises for bad input: a failure comes back in `Rendered.error`.
+    Never raises for bad input: a failure (including a render that runs out of time or
+    memory) comes back in `Rendered.error`.
     """
+    request = json.dumps({"chart": str(chart_dir), "values": values, "release_name": release_name,
+                          "namespace": namespace, "memory": RENDER_MEMORY_BYTES})
+    try:
+        worker = subprocess.Popen([sys.executable, "-m", "iacguard_helm.render"], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    except OSError as exc:
+        return Rendered(chart_name=chart_dir.name, error=RenderError(f"cannot start the renderer: {exc}"))
+    try:
+        output, _ = worker.communicate(request.encode(), timeout=RENDER_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.communicate()
+        return Rendered(chart_name=chart_dir.name, error=RenderError(
+            f"render stopped after {RENDER_TIMEOUT_SECONDS:g} s: the templates loop or do too much work"))
+    try:
+        answer = json.loads(output)
+    except ValueError:
+        # Go aborts the process when an allocation fails under the address-space cap.
+        return Rendered(chart_name=chart_dir.name, error=RenderError(
+            f"render process died (exit code {worker.returncode}): the templates most likely need "
+            f"more than {RENDER_MEMORY_BYTES // (1024 * 1024)} MiB of memory"))
+    error = answer.get("error")
+    return Rendered(
+        chart_name=str(answer.get("chart_name") or chart_dir.name),
+        manifests=answer.get("manifests") or {},
+        crds=answer.get("crds") or {},
+        error=RenderError(error["message"], Path(error["file"]) if error["file"] else None,
+                          error["line"], error["column"]) if error else None,
+    )
+
+
+def _worker_main() -> None:
+    """`python -m iacguard_helm.render`: one render request (JSON) on stdin, `Rendered` on stdout."""
+    request = json.loads(sys.stdin.read())
+    memory = int(request["memory"])
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    except (ImportError, ValueError, OSError):
+        pass  # no address-space limits here (Windows, or a lower hard limit): the deadline still holds
+    chart_dir = Path(request["chart"])
+    try:
+        rendered = render_chart_in_process(chart_dir, request["values"],
+                                           release_name=request["release_name"],
+                                           namespace=request["namespace"])
+    except MemoryError:
+        rendered = Rendered(chart_name=chart_dir.name, error=RenderError(
+            f"render needs more than {memory // (1024 * 1024)} MiB of memory"))
+    out = asdict(rendered)
+    if rendered.error is not None and rendered.error.file is not None:
+        out["error"]["file"] = str(rendered.error.file)
+    sys.stdout.write(json.dumps(out))
+
+
+def render_chart_in_process(
+    chart_dir: Path,
+    values: dict[str, Any],
+    *,
+    release_name: str,
+    namespace: str,
+) -> Rendered:
+    """The render itself, in the calling process: unbounded in time and memory, so only for
+    the child process of `render_chart`."""
     import helm_python as helm  # the native library loads on first use only
 
     try:
@@ -115,6 +199,10 @@ def render_chart(
                     for c in chart.crds}
         except helm.HelmError as exc:
             return Rendered(chart_name=name, error=locate_error(str(exc), chart_dir))
+    size = sum(len(text) for text in manifests.values())
+    if size > MAX_RENDERED_BYTES:
+        return Rendered(chart_name=name, error=RenderError(
+            f"rendered output too large to scan ({size} characters > {MAX_RENDERED_BYTES})"))
     kept = {
         chart_relative(key): text
         for key, text in sorted(manifests.items())
@@ -123,3 +211,7 @@ def render_chart(
     }
     return Rendered(chart_name=name, manifests=kept,
                     crds={chart_relative(k): v for k, v in sorted(crds.items()) if v.strip()})
+
+
+if __name__ == "__main__":
+    _worker_main()

@@ -25,11 +25,16 @@ from iacguard_kubernetes.yamlsource import Document, parse_documents
 from iacguard.model import Provenance, SourceSpan
 from iacguard.values import MISSING, get, pointer
 
+MAX_MAPPED_VALUES_BYTES = 10 * 1024 * 1024
 KEY_LINE = re.compile(r"^(\s*)(?:-\s+)*([A-Za-z0-9_.\-/\"']+)\s*:(?:\s|$)")
 DOC_SEPARATOR = re.compile(r"^---\s*(?:#.*)?$")
 VALUES_REF = re.compile(r"\.Values((?:\.[A-Za-z_][A-Za-z0-9_\-]*)+)")
 TO_YAML_REF = re.compile(r"toYaml\s+\(?\s*\.Values((?:\.[A-Za-z_][A-Za-z0-9_\-]*)+)")
+# `{{- with .Values.x }}` / `key:` / `{{- toYaml . | nindent N }}`: the `helm create` idiom.
+TO_YAML_DOT = re.compile(r"toYaml\s+\.\s*(?:\||-?}})")
+WITH_REF = re.compile(r"{{-?\s*with\s+\.Values((?:\.[A-Za-z_][A-Za-z0-9_\-]*)+)\s*-?}}")
 ACTION = re.compile(r"{{.*?}}")
+COMMENT_START = re.compile(r"{{-?\s*/\*")
 
 
 def value_pattern(key_line: str) -> re.Pattern[str] | None:
@@ -85,6 +90,8 @@ class ValuesFile:
             stat = path.stat()
         except OSError:
             return None
+        if stat.st_size > MAX_MAPPED_VALUES_BYTES:
+            return None  # only used to point at lines: not worth parsing a huge file twice
         return _read_values_file(path, prefix, stat.st_mtime_ns, stat.st_size)
 
 
@@ -106,7 +113,15 @@ def template_regions(text: str) -> list[list[KeyLine]]:
     """Key lines of each `---`-separated region of a template, with their key chains."""
     regions: list[list[KeyLine]] = [[]]
     stack: list[tuple[int, str]] = []
+    in_comment = False
     for number, raw in enumerate(text.splitlines(), start=1):
+        # `{{/* ... */}}` comments span lines (licence headers: "SPDX-License-Identifier: ...").
+        if in_comment:
+            in_comment = "*/" not in raw
+            continue
+        if COMMENT_START.search(raw) and "*/" not in raw.split("/*", 1)[1]:
+            in_comment = True
+            continue
         if DOC_SEPARATOR.match(raw):
             regions.append([])
             stack = []
@@ -134,6 +149,61 @@ def _scalar_equal(a: Any, b: Any) -> bool:
         return False
     return str(a).lower() == str(b).lower() if isinstance(a, bool) or isinstance(b, bool) else (
         str(a) == str(b))
+
+
+def _dicts(data: Any, at: tuple[str | int, ...]) -> list[tuple[tuple[str | int, ...], dict[str, Any]]]:
+    """Every mapping inside values data that sits in a list, with its path."""
+    out: list[tuple[tuple[str | int, ...], dict[str, Any]]] = []
+    children = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    for key, value in children:
+        path = (*at, key)
+        if isinstance(value, dict) and isinstance(data, list):
+            out.append((path, value))
+        out.extend(_dicts(value, path))
+    return out
+
+
+def _same_name(written: Any, rendered: Any) -> bool:
+    if not isinstance(written, str) or not isinstance(rendered, str):
+        return bool(written == rendered)
+    pattern = ".*".join(re.escape(p) for p in ACTION.split(written))
+    return re.fullmatch(pattern, rendered, re.DOTALL) is not None
+
+
+def _token(text: str) -> re.Pattern[str]:
+    """`text` as a whole word of YAML (not part of a longer name or path)."""
+    return re.compile(r"(?<![\w.\-/])" + re.escape(text) + r"(?![\w.\-/])")
+
+
+def _scalars(data: Any) -> list[Any]:
+    if isinstance(data, dict):
+        return [leaf for value in data.values() for leaf in _scalars(value)]
+    if isinstance(data, list):
+        return [leaf for value in data for leaf in _scalars(value)]
+    return [] if data is None or isinstance(data, bool) else [data]
+
+
+def _within_item(path: tuple[str | int, ...], candidates: list[KeyLine],
+                 item_first: dict[tuple[str | int, ...], int],
+                 item_starts: dict[tuple[str, ...], list[int]]) -> list[KeyLine]:
+    """The candidates inside the template block of the list item `path` lies in.
+
+    Two containers written in one template share key chains (`image:`, `securityContext:`):
+    the item's already located keys (its `- name:` line) say which block is this item's, and
+    the next `- ` line of the same list ends it. A field of this item that only the other
+    item's block writes literally is not this item's line."""
+    for cut in range(len(path) - 1, 0, -1):
+        if not isinstance(path[cut], int):
+            continue
+        item = path[: cut + 1]
+        first = item_first.get(item)
+        if first is None:
+            continue
+        starts = item_starts.get(_keys_only(item), [])
+        begin = max((line for line in starts if line <= first), default=first)
+        end = min((line for line in starts if line > first), default=None)
+        return [c for c in candidates if c.line >= begin and (end is None or c.line < end)]
+    return candidates
 
 
 class TemplateMapper:
@@ -167,11 +237,44 @@ class TemplateMapper:
                 candidates = [r for score, r in scored if score == best]
             if len(candidates) == 1:
                 return candidates[0]
+        # Names built inside actions (`printf "%s-admin"`) tell nothing: the region that
+        # writes most of the object's values literally is the one, if it is the only such.
+        leaves = {str(v).strip() for v in _scalars(body) if str(v).strip()}
+        scored_text = []
+        for candidate in candidates:
+            literals = self._region_literals(candidate)
+            # Values both write, minus values only the region writes (another object's).
+            scored_text.append((len(literals & leaves) - len(literals - leaves), candidate))
+        best = max(score for score, _ in scored_text)
+        top = [r for score, r in scored_text if score == best]
+        if best > 0 and len(top) == 1:
+            return top[0]
         # Loops or conditionals hide which region it was: search the whole file.
         return [k for region in candidates for k in region]
 
+    def _region_literals(self, region: list[KeyLine]) -> set[str]:
+        """The scalar values a region writes literally (`key: value`, `- value`)."""
+        out: set[str] = set()
+        for raw in self.lines[region[0].line - 1: region[-1].line]:
+            if "{{" in raw:
+                continue
+            text = raw.strip()
+            while text.startswith("- "):
+                text = text[2:].strip()
+            if KEY_LINE.match(raw):
+                text = text.partition(":")[2].strip()
+            text = text.split(" #", 1)[0].strip().strip("\"'")
+            if text and text not in ("|", ">", "|-", ">-", "[]", "{}"):
+                out.add(text)
+        return out
+
+    @property
+    def in_archive(self) -> bool:
+        """The template lies in a packaged subchart: its lines are not lines of a file on disk."""
+        return self.template.suffix == ".tgz"
+
     def origin(self, region: list[KeyLine]) -> SourceSpan:
-        if not region:
+        if not region or self.in_archive:
             return SourceSpan(file=str(self.template), precision="file")
         return SourceSpan(file=str(self.template), start_line=region[0].line,
                           end_line=region[-1].line, precision="block")
@@ -202,6 +305,41 @@ class TemplateMapper:
             return span.model_copy(update={"precision": "exact"}), provenance
         return None
 
+    def map_from_values(self, paths: list[tuple[str | int, ...]], body: dict[str, Any]
+                        ) -> tuple[SourceSpan, dict[str, SourceSpan], dict[str, Provenance]] | None:
+        """Origin and source map of an object written out whole in a values file (an
+        `extraObjects` / `extraDeploy` list item that the template pastes with `tpl`): the one
+        item of the same apiVersion, kind and name (template actions in it match anything)."""
+        for vf in reversed(self.values_files):
+            items = [(path, item) for path, item in _dicts(vf.data, ())
+                     if item.get("kind") == body.get("kind")
+                     and item.get("apiVersion") == body.get("apiVersion")
+                     and _same_name(get(item, ("metadata", "name")), get(body, ("metadata", "name")))]
+            if len(items) != 1:
+                continue
+            at, item = items[0]
+            whole = vf.source_map.get(pointer(list(at)))
+            if whole is None:
+                continue
+            smap: dict[str, SourceSpan] = {}
+            provenance: dict[str, Provenance] = {}
+            for path in paths:
+                if get(item, path) is MISSING:
+                    continue  # added by the template or a default: keep the object's lines
+                span = vf.source_map.get(pointer([*at, *path]))
+                if span is None:
+                    continue
+                ptr = pointer(list(path))
+                smap[ptr] = span.model_copy(update={"precision": "exact"})
+                provenance[ptr] = Provenance(
+                    kind="values", span=span,
+                    description=f"{'.'.join(map(str, at))} from {vf.path.name}, pasted by "
+                                f"{self.template.name}")
+            origin = SourceSpan(file=str(vf.path), start_line=whole.start_line, end_line=whole.end_line,
+                                precision="block")
+            return origin, smap, provenance
+        return None
+
     def map_object(self, paths: list[tuple[str | int, ...]], body: dict[str, Any],
                    region: list[KeyLine]) -> tuple[dict[str, SourceSpan], dict[str, Provenance]]:
         by_chain: dict[tuple[str, ...], list[KeyLine]] = {}
@@ -210,16 +348,31 @@ class TemplateMapper:
         smap: dict[str, SourceSpan] = {}
         provenance: dict[str, Provenance] = {}
         found: dict[tuple[str | int, ...], KeyLine] = {}
+        item_first: dict[tuple[str | int, ...], int] = {}  # list item -> its first located line
+        item_starts: dict[tuple[str, ...], list[int]] = {}  # list chain -> its `- ` lines
+        for key_line in region:
+            if key_line.text.lstrip().startswith("-"):
+                item_starts.setdefault(key_line.chain[:-1], []).append(key_line.line)
         file = str(self.template)
         for path in sorted(paths, key=len):
             ptr = pointer(list(path))
+            if path and isinstance(path[-1], int) and path not in item_first:
+                block = self._item_block(get(body, path), item_starts.get(_keys_only(path), []))
+                if block is not None:
+                    item_first[path] = block
             candidates = by_chain.get(_keys_only(path), []) if path and isinstance(path[-1], str) else []
             if len(candidates) > 1:
                 value = get(body, path)
                 candidates = [c for c in candidates if _matches(c, value)]
+            if candidates:
+                candidates = _within_item(path, candidates, item_first, item_starts)
             if len(candidates) == 1:
                 key_line = candidates[0]
                 found[path] = key_line
+                for cut in range(1, len(path)):
+                    if isinstance(path[cut], int):
+                        item = path[: cut + 1]
+                        item_first[item] = min(item_first.get(item, key_line.line), key_line.line)
                 span = SourceSpan(file=file, start_line=key_line.line, end_line=key_line.line,
                                   start_col=key_line.indent + 1, precision="exact")
                 smap[ptr] = span
@@ -247,7 +400,42 @@ class TemplateMapper:
             smap[ptr] = SourceSpan(file=file, start_line=parent_line.line,
                                    end_line=parent_line.line, precision="block")
         self._place_list_items(paths, found, smap)
+        if self.in_archive:
+            # Values lines stay exact; lines inside the archived template mean nothing on disk.
+            smap = {ptr: span if span.file != file else SourceSpan(file=file, precision="file")
+                    for ptr, span in smap.items()}
         return smap, provenance
+
+    def _item_block(self, item: Any, starts: list[int]) -> int | None:
+        """The one `- ` line, among a list's `starts`, whose template block writes every
+        scalar of the rendered `item` literally (RBAC rules, env entries written out in full:
+        their keys repeat from item to item, their values tell them apart)."""
+        if len(starts) < 2 or not isinstance(item, dict):
+            return None
+        leaves = [str(v) for v in _scalars(item) if str(v).strip()]
+        if not leaves or len(leaves) > 64:
+            return None
+        tokens = [_token(leaf) for leaf in leaves]
+        matching = []
+        for start in starts:
+            text = self._block_text(start)
+            if all(t.search(text) for t in tokens):
+                matching.append(start)
+        return matching[0] if len(matching) == 1 else None
+
+    def _block_text(self, start: int) -> str:
+        """Literal text of the list item starting on template line `start` (1-based)."""
+        first = self.lines[start - 1]
+        dash = len(first) - len(first.lstrip())
+        out = [first[dash + 1:]]
+        for text in self.lines[start:]:
+            stripped = text.strip()
+            if stripped.startswith("{{") or not stripped:
+                continue
+            if len(text) - len(text.lstrip()) <= dash:
+                break
+            out.append(text)
+        return ACTION.sub(" ", "\n".join(out))
 
     def _place_list_items(self, paths: list[tuple[str | int, ...]],
                           found: dict[tuple[str | int, ...], KeyLine],
@@ -275,4 +463,17 @@ class TemplateMapper:
             match = TO_YAML_REF.search(text)
             if match:
                 return tuple(match.group(1).strip(".").split("."))
+            if TO_YAML_DOT.search(text):
+                return self._with_values(key_line.line)
+        return None
+
+    def _with_values(self, line: int) -> tuple[str, ...] | None:
+        """The `.Values` path a `with` right above template line `line` (1-based) binds."""
+        for index in range(line - 2, max(line - 4, -1), -1):
+            text = self.lines[index]
+            match = WITH_REF.search(text)
+            if match:
+                return tuple(match.group(1).strip(".").split("."))
+            if KEY_LINE.match(text) and "{{" not in text:
+                break
         return None

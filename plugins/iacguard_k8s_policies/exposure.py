@@ -19,6 +19,7 @@ AWS_IN_TREE_INTERNAL = "service.beta.kubernetes.io/aws-load-balancer-internal"
 AWS_LBC_SCHEME = "service.beta.kubernetes.io/aws-load-balancer-scheme"
 AWS_LB_TYPE = "service.beta.kubernetes.io/aws-load-balancer-type"
 AWS_LBC_CLASS = "service.k8s.aws/nlb"
+SOURCE_RANGES_ANNOTATION = "service.beta.kubernetes.io/load-balancer-source-ranges"
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,8 @@ INTERNAL_MARKERS: tuple[InternalMarker, ...] = (
     InternalMarker("alibaba", "service.beta.kubernetes.io/alibaba-cloud-loadbalancer-address-type",
                    "intranet"),
 )
+# `spec.loadBalancerClass` values that select an internal load balancer (GKE 1.33+).
+INTERNAL_CLASSES = {"networking.gke.io/l4-regional-internal": "gcp"}
 CLOUDS = ("auto", "aws", "gcp", "azure", "oci", "openstack", "ibm", "alibaba")
 
 
@@ -80,6 +83,15 @@ def is_load_balancer(service: Resource) -> bool:
     return service.kind == "Service" and get(service.body, ("spec", "type")) == "LoadBalancer"
 
 
+def source_ranges(service: Resource, notes: dict[str, str]) -> list[str]:
+    """Who may reach the load balancer: `spec.loadBalancerSourceRanges`, else the older
+    comma-separated annotation (the field wins when both are set, as in the cloud providers)."""
+    ranges = [str(r) for r in as_list(get(service.body, ("spec", "loadBalancerSourceRanges")))]
+    if ranges:
+        return ranges
+    return [r.strip() for r in notes.get(SOURCE_RANGES_ANNOTATION, "").split(",") if r.strip()]
+
+
 def exposure(service: Resource, cloud: str = "auto") -> Exposure:
     """How a LoadBalancer Service is exposed, judged for `cloud` (`auto`: any cloud's marker)."""
     notes = annotations_of(service)
@@ -87,11 +99,14 @@ def exposure(service: Resource, cloud: str = "auto") -> Exposure:
     for marker in markers:
         if marker.annotation in notes and marker.applies(notes[marker.annotation]):
             return Exposure(False, f"internal by {marker.annotation}")
+    klass = get(service.body, ("spec", "loadBalancerClass"))
+    if isinstance(klass, str) and klass in INTERNAL_CLASSES and cloud in ("auto", INTERNAL_CLASSES[klass]):
+        return Exposure(False, f"internal by loadBalancerClass {klass}")
     if cloud in ("auto", "aws") and _managed_by_aws_lbc(service, notes):
         scheme = notes.get(AWS_LBC_SCHEME, "").strip().lower()
         if scheme != "internet-facing":
             return Exposure(False, "AWS Load Balancer Controller default scheme (internal)")
-    ranges = [str(r) for r in as_list(get(service.body, ("spec", "loadBalancerSourceRanges")))]
+    ranges = source_ranges(service, notes)
     if ranges and not _world_open(ranges):
         return Exposure(False, f"restricted by loadBalancerSourceRanges {ranges}")
     return Exposure(True, "internet-facing")

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict
 from iacguard.checks import CheckContext, NoParams
 from iacguard.graph import ResourceGraph
 from iacguard.model import EdgeKind, Resource, Violation
+from iacguard.values import get
 
 NAMESPACED_CNI_POLICIES = ("CiliumNetworkPolicy",)
 CLUSTER_CNI_POLICIES = ("CiliumClusterwideNetworkPolicy", "GlobalNetworkPolicy",
@@ -59,14 +60,32 @@ def workload_without_network_policy(ctx: CheckContext[NoParams]) -> Iterator[Vio
         policies = [p for p in kube.get(namespace, []) if same_deployment(p, workload)]
         if not policies or namespace in cni:
             continue
-        if any(ctx.graph.get(e.source).kind == "NetworkPolicy"
-               for e in ctx.graph.in_edges(workload, EdgeKind.SELECTS)):
+        selecting = [policy for e in ctx.graph.in_edges(workload, EdgeKind.SELECTS)
+                     if (policy := ctx.graph.get(e.source)).kind == "NetworkPolicy"]
+        if any(_isolates_ingress(policy) for policy in selecting):
+            continue
+        if selecting:
+            # Egress-only policies leave the pods open to every inbound connection.
+            names = ", ".join(sorted({p.name for p in selecting}))
+            yield Violation.at(workload, ("metadata", "name"),
+                               f"{workload.kind} {workload.name} is selected only by egress "
+                               f"NetworkPolicies ({names}): its pods accept all inbound traffic",
+                               related=[(p, ("spec", "policyTypes")) for p in selecting])
             continue
         names = ", ".join(sorted({p.name for p in policies}))
         yield Violation.at(workload, ("metadata", "name"),
                            f"{workload.kind} {workload.name} is selected by no NetworkPolicy of "
                            f"namespace {namespace} ({names}): its pods accept all traffic",
                            related=[(p, ("spec", "podSelector")) for p in policies])
+
+
+def _isolates_ingress(policy: Resource) -> bool:
+    """Whether the policy restricts inbound traffic: `policyTypes` lists Ingress, or is not
+    written (Kubernetes then always includes Ingress)."""
+    types = get(policy.body, ("spec", "policyTypes"))
+    if not isinstance(types, list) or not types:
+        return True
+    return any(str(t) == "Ingress" for t in types)
 
 
 class NamespaceParams(BaseModel):

@@ -43,6 +43,18 @@ def privileged_container(ctx: CheckContext[NoParams]) -> Iterator[Violation]:
             yield Violation.at(pod.workload, path,
                                f"{describe(container)} runs privileged (all capabilities and "
                                "devices of the node)")
+            continue
+        # A Windows HostProcess container is the Windows form of privileged: it runs as a
+        # process on the node, outside any container isolation (Pod Security baseline).
+        host_process, hp_path = security_field(pod, container, "windowsOptions", "hostProcess")
+        if hp_path is None:
+            continue
+        if is_unknown(host_process):
+            yield from ctx.unresolved(pod.workload, hp_path, f"{describe(container)} hostProcess")
+        elif truthy(host_process) is True:
+            yield Violation.at(pod.workload, hp_path,
+                               f"{describe(container)} is a Windows HostProcess container (a "
+                               "process on the node with the node's privileges)", key=_key(container))
 
 
 def container_runs_as_root(ctx: CheckContext[NoParams]) -> Iterator[Violation]:

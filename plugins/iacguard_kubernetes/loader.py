@@ -7,6 +7,7 @@ files that do not parse are reported with file and line, and the scan goes on.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -102,14 +103,31 @@ def load_file(path: Path, ctx: LoadContext) -> LoadResult | None:
     try:
         text = decode(raw)
     except UnicodeDecodeError as exc:
-        return LoadResult(problems=[_problem(path, 1, 1, f"not UTF-8 or UTF-16 text: {exc}")])
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - raw.rfind(b"\n", 0, exc.start)
+        return LoadResult(problems=[_problem(path, line, column, f"not UTF-8 or UTF-16 text: {exc}")])
     if path.suffix.lower() == ".json":
         # Cheap pre-check: most JSON in a repository is not a manifest (plans, packages).
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
+            if not looks_like_kubernetes(text):
+                return None  # tsconfig.json, devcontainer.json: JSON with comments, not ours
             return LoadResult(problems=[_problem(path, exc.lineno, exc.colno,
                                                  f"invalid JSON: {exc.msg}")])
         if not is_kubernetes_object(data):
             return None
     return load_text(text, path, ctx)
+
+
+# `apiVersion:` and `kind:` keys: at the start of a YAML line, or quoted anywhere (JSON, flow).
+_API_VERSION_KEY = re.compile(r"""^[\s\-]*apiVersion\s*:|["']apiVersion["']\s*:""", re.MULTILINE)
+_KIND_KEY = re.compile(r"""^[\s\-]*kind\s*:|["']kind["']\s*:""", re.MULTILINE)
+
+
+def looks_like_kubernetes(text: str) -> bool:
+    """Whether a JSON file that does not parse was meant to hold Kubernetes objects (then its
+    parse error is reported; otherwise the file is left to other tools: JSON with comments is
+    everywhere, from tsconfig.json to devcontainer.json). YAML files that do not parse are
+    always reported, so that a broken manifest never passes silently."""
+    return bool(_API_VERSION_KEY.search(text) and _KIND_KEY.search(text))

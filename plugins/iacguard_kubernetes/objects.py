@@ -37,6 +37,7 @@ POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
     "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
     "PodTemplate": ("template", "spec"),
     "DeploymentConfig": ("spec", "template", "spec"),  # OpenShift
+    "Rollout": ("spec", "template", "spec"),  # Argo Rollouts (one with a workloadRef has none)
 }
 WORKLOAD_KINDS = frozenset(POD_SPEC_PATHS)
 CONTAINER_FIELDS = ("initContainers", "containers", "ephemeralContainers")

@@ -8,6 +8,7 @@ marks of their own, so their position is read from the parent.
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,9 @@ from ruamel.yaml.scalarbool import ScalarBoolean
 from iacguard.model import SourceSpan
 from iacguard.values import pointer
 
+# YAML allows a byte order mark at the start of every document of a stream (concatenated
+# files); ruamel would read it as part of the first key.
+DOCUMENT_BOM = re.compile("^\ufeff", re.MULTILINE)
 # Guards against alias bombs ("billion laughs"): plain data is a tree, aliases expand.
 MAX_NODES = 1_000_000
 
@@ -171,6 +175,7 @@ def _scalar(node: Any) -> Any:
 def parse_documents(text: str, file: str) -> Iterator[Document | ParseFailure]:
     """Each document of a YAML (or JSON) stream; a failure ends the stream."""
     yaml = _yaml()
+    text = DOCUMENT_BOM.sub("", text)
     try:
         for raw in yaml.load_all(text):
             converter = _Converter(file)
