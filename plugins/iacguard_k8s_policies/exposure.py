@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from iacguard_kubernetes.objects import annotations_of, namespace_of
 
-from iacguard.model import Resource
+from iacguard.graph import ResourceGraph
+from iacguard.model import EdgeKind, Resource
 from iacguard.values import as_list, get
 
 AWS_IN_TREE_INTERNAL = "service.beta.kubernetes.io/aws-load-balancer-internal"
@@ -125,3 +126,26 @@ def is_designated_entry_point(service: Resource, patterns: list[str]) -> bool:
         if fnmatch.fnmatchcase(target, pattern):
             return True
     return False
+
+
+# The cloud a cluster resource belongs to, for Services linked to it (`targets-cluster`).
+CLUSTER_CLOUD = {
+    "aws_eks_cluster": "aws",
+    "google_container_cluster": "gcp",
+    "azurerm_kubernetes_cluster": "azure",
+}
+
+
+def cluster_of(graph: ResourceGraph, service: Resource) -> Resource | None:
+    targets = graph.targets(service, EdgeKind.TARGETS_CLUSTER)
+    return targets[0] if targets else None
+
+
+def cloud_for(graph: ResourceGraph, service: Resource, configured: str) -> str:
+    """The cloud whose annotations decide: the configured one, else the cloud of the cluster
+    the Service is deployed to (so a GKE annotation on an EKS Service counts for nothing),
+    else `auto` (any cloud's marker)."""
+    if configured != "auto":
+        return configured
+    cluster = cluster_of(graph, service)
+    return CLUSTER_CLOUD.get(cluster.kind, "auto") if cluster is not None else "auto"

@@ -10,6 +10,8 @@ from pydantic import BaseModel, ConfigDict
 from iacguard.checks import CheckContext
 from iacguard.model import Violation
 from iacguard_k8s_policies.exposure import (
+    cloud_for,
+    cluster_of,
     expected_annotations,
     exposure,
     is_designated_entry_point,
@@ -27,17 +29,20 @@ class PublicLbParams(BaseModel):
 def public_load_balancer_service(ctx: CheckContext[PublicLbParams]) -> Iterator[Violation]:
     p = ctx.params
     for service in ctx.graph.resources("Service"):
-        if not is_load_balancer(service) or not exposure(service, p.cloud).public:
+        cloud = cloud_for(ctx.graph, service, p.cloud)
+        if not is_load_balancer(service) or not exposure(service, cloud).public:
             continue
         if is_designated_entry_point(service, p.public_entry_points):
             continue
-        if p.cloud == "auto":
+        if cloud == "auto":
             how = "add your cloud's internal-load-balancer annotation (iacguard explain LB001)"
         else:
-            how = f"annotate it as internal ({expected_annotations(p.cloud)})"
+            how = f"annotate it as internal ({expected_annotations(cloud)})"
+        cluster = cluster_of(ctx.graph, service)
+        where = f" on cluster {cluster.display_name}" if cluster is not None else ""
         yield Violation.at(
             service,
             ("spec", "type"),
-            f"Service {service.name} gets an internet-facing load balancer: {how}, or list it "
-            "in public_entry_points if it is the designated entry point",
+            f"Service {service.name} gets an internet-facing load balancer{where}: {how}, or "
+            "list it in public_entry_points if it is the designated entry point",
         )

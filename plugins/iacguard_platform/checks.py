@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from iacguard_k8s_policies.exposure import exposure, is_designated_entry_point, is_load_balancer
+from iacguard_k8s_policies.exposure import (
+    cloud_for,
+    exposure,
+    is_designated_entry_point,
+    is_load_balancer,
+)
 from iacguard_tf_policies.aws_network import subnet_exposure
 from iacguard_tf_policies.common import referenced, referrers
 from pydantic import BaseModel, ConfigDict
@@ -58,11 +63,12 @@ class ExposedOnPublicNodesParams(BaseModel):
     public_entry_points: list[str] = []
 
 
-def _exposure_of(service: Resource, params: ExposedOnPublicNodesParams) -> str | None:
+def _exposure_of(graph: ResourceGraph, service: Resource, params: ExposedOnPublicNodesParams
+                 ) -> str | None:
     kind = get(service.body, ("spec", "type"))
     if kind == "NodePort":
         return "opens a NodePort on every node"
-    if is_load_balancer(service) and exposure(service, params.cloud).public \
+    if is_load_balancer(service) and exposure(service, cloud_for(graph, service, params.cloud)).public \
             and not is_designated_entry_point(service, params.public_entry_points):
         return "gets an internet-facing load balancer (and a NodePort on every node)"
     return None
@@ -71,7 +77,7 @@ def _exposure_of(service: Resource, params: ExposedOnPublicNodesParams) -> str |
 def service_exposed_on_public_nodes(ctx: CheckContext[ExposedOnPublicNodesParams]) -> Iterator[Violation]:
     graph = ctx.graph
     for service in graph.resources("Service"):
-        how = _exposure_of(service, ctx.params)
+        how = _exposure_of(graph, service, ctx.params)
         if how is None:
             continue
         for edge in graph.out_edges(service, EdgeKind.TARGETS_CLUSTER):

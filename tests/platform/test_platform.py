@@ -104,3 +104,19 @@ def test_clusters_are_not_guessed_but_can_be_configured(plugins: Plugins, tmp_pa
     # Both clusters have public nodes (GKE without private nodes, AKS with node public IPs).
     assert lb002 == [("apps/lab/svc.yaml", "azurerm_kubernetes_cluster.lab"),
                      ("apps/prod/svc.yaml", "google_container_cluster.prod")]
+
+
+def test_cluster_decides_which_cloud_annotations_count(plugins: Plugins, tmp_path: Path) -> None:
+    gke_internal = ("apiVersion: v1\nkind: Service\nmetadata:\n  name: reports\n  annotations:\n"
+                    "    networking.gke.io/load-balancer-type: Internal\nspec:\n  type: LoadBalancer\n")
+    write(tmp_path / "gke", {"main.tf": 'resource "google_container_cluster" "c" {\n  name = "c"\n}\n',
+                             "svc.yaml": gke_internal})
+    write(tmp_path / "eks", {"main.tf": 'resource "aws_eks_cluster" "c" {\n  name = "c"\n}\n',
+                             "svc.yaml": gke_internal})
+    on_gke, _ = scan(plugins, tmp_path / "gke", select=["LB001"])
+    assert on_gke.findings == []
+    on_eks, _ = scan(plugins, tmp_path / "eks", select=["LB001"])
+    (finding,) = on_eks.findings
+    # On EKS the GKE annotation means nothing; the message names the cluster and AWS's keys.
+    assert "on cluster aws_eks_cluster.c" in finding.message
+    assert "aws-load-balancer-internal" in finding.message and "networking.gke.io" not in finding.message
