@@ -44,7 +44,7 @@ class CheckContext(Generic[P]):
         if mode == "ignore":
             return ()
         severity = None if mode == "fail" else Severity.INFO
-        message = f"{what}: unresolved (the value is only known after apply)"
+        message = f"{what}: unresolved (the value cannot be determined before apply)"
         return (Violation.at(resource, path, message, severity=severity, key="unresolved"),)
 
 

@@ -27,6 +27,56 @@ class EvalError(Exception):
     """An expression Terraform would reject (missing attribute, bad index, wrong type)."""
 
 
+# Limits that keep hostile input (doubling locals, huge ranges, format widths) from
+# exhausting time or memory; real configurations stay far below them.
+MAX_STEPS = 2_000_000  # expression nodes evaluated for one root module
+MAX_STRING = 4_000_000  # characters in one string built by a template or function
+MAX_MASS = 1_000_000  # values (plus 1 per 16 string characters) in one evaluated value
+MAX_DEPTH = 100  # nesting of lists and maps in one value
+
+
+class LimitExceeded(EvalError):
+    """A limit above was reached: the value is unknown (never retried by try()/can())."""
+
+
+class Budget:
+    """Expression steps spent for one root module."""
+
+    def __init__(self, limit: int = MAX_STEPS) -> None:
+        self.limit = limit
+        self.steps = 0
+        self.reported = False
+
+    def spend(self) -> None:
+        self.steps += 1
+        if self.steps > self.limit:
+            raise LimitExceeded(f"evaluation stopped after {self.limit} expression steps")
+
+
+def check_mass(value: Any, what: str = "value") -> None:
+    """Raise LimitExceeded when `value` holds more than MAX_MASS values (long strings weigh more).
+    The walk is bounded, so values that share parts (`[x, x]` repeated) cost no more."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    mass = 0
+    while stack:
+        item, depth = stack.pop()
+        mass += 1
+        if isinstance(item, str):
+            mass += len(item) // 16
+        elif isinstance(item, (list, dict)):
+            if depth >= MAX_DEPTH:
+                raise LimitExceeded(f"{what} is nested deeper than {MAX_DEPTH} levels")
+            stack.extend((v, depth + 1) for v in (item if isinstance(item, list) else item.values()))
+        if mass > MAX_MASS:
+            raise LimitExceeded(f"too large: {what} holds more than {MAX_MASS} values")
+
+
+def check_string(text: str) -> str:
+    if len(text) > MAX_STRING:
+        raise LimitExceeded(f"string longer than {MAX_STRING} characters")
+    return text
+
+
 class ObjRef:
     """A lazily evaluated object: a resource instance or a module instance."""
 
@@ -265,7 +315,13 @@ def flatten(node: Any) -> tuple[Any, list[Step]]:
     if kind in ("full_splat_expr_term", "attr_splat_expr_term"):
         base, splat = subtrees(node)
         root, steps = flatten(base)
-        return root, [*steps, ("splat", _steps_of(splat))]
+        inner = _steps_of(splat)
+        if kind == "attr_splat_expr_term":
+            # The legacy `.*` splat takes only attribute steps: `x.*.id[0]` is
+            # `[for v in x : v.id][0]`, whereas `x[*].id[0]` is `[for v in x : v.id[0]]`.
+            cut = next((i for i, step in enumerate(inner) if step[0] != "attr"), len(inner))
+            return root, [*steps, ("splat", inner[:cut]), *inner[cut:]]
+        return root, [*steps, ("splat", inner)]
     return node, []
 
 
@@ -288,6 +344,7 @@ def evaluate(node: Any, scope: Scope) -> Any:
         return _eval_json(node.value, scope)
     if isinstance(node, Token):
         raise EvalError(f"unexpected token {node!s}")
+    scope.resolver.state.budget.spend()
     handler = _HANDLERS.get(node.data)
     if handler is None:
         raise EvalError(f"unsupported expression {node.data}")
@@ -295,6 +352,7 @@ def evaluate(node: Any, scope: Scope) -> Any:
 
 
 def _eval_json(value: Any, scope: Scope) -> Any:
+    scope.resolver.state.budget.spend()
     if isinstance(value, str):
         if "${" not in value and "%{" not in value:
             return value
@@ -391,8 +449,16 @@ def apply_steps(value: Any, steps: list[Step], scope: Scope) -> Any:
                 items = value
             else:
                 items = [value]
+            rest = steps[index + 1 :]
+            if rest and rest[0][0] in ("index", "const_index") and all(s[0] == "attr" for s in step[1]):
+                # `x.*.id[i]` reads only element i: index first, so that only it is referenced.
+                key = evaluate(rest[0][1], scope) if rest[0][0] == "index" else rest[0][1]
+                if isinstance(key, Unknown):
+                    return key
+                chosen = apply_steps(get_index(items, key, scope), step[1], scope)
+                return apply_steps(chosen, rest[1:], scope)
             value = [apply_steps(item, step[1], scope) for item in items]
-            return apply_steps(value, steps[index + 1 :], scope)
+            return apply_steps(value, rest, scope)
     return value
 
 
@@ -436,7 +502,7 @@ def _int_lit(node: Tree[Any], scope: Scope) -> Any:
 
 
 def _float_lit(node: Tree[Any], scope: Scope) -> Any:
-    return float(str(node.children[0]))
+    return norm_number(float(str(node.children[0])))  # `1e3` is the number 1000, as in Terraform
 
 
 def _string(node: Tree[Any], scope: Scope) -> Any:
@@ -697,17 +763,26 @@ def render(parts: list[Part] | tuple[Part, ...], scope: Scope) -> Any:
     if len(parts) == 1 and parts[0][0] == "interp":
         return evaluate(parts[0][1], scope)
     if all(p[0] == "lit" for p in parts):
-        return "".join(p[1] for p in parts)
+        return check_string("".join(p[1] for p in parts))
     return _render_items(_nest(parts), scope)
 
 
 def _render_items(items: list[Any], scope: Scope) -> Any:
     out: list[str] = []
+    size = 0
     unknown: Unknown | None = None
+
+    def add(piece: str) -> None:
+        nonlocal size
+        size += len(piece)
+        if size > MAX_STRING:
+            raise LimitExceeded(f"string longer than {MAX_STRING} characters")
+        out.append(piece)
+
     for item in items:
         kind = item[0]
         if kind == "lit":
-            out.append(item[1])
+            add(item[1])
             continue
         if kind == "interp":
             value = plain(evaluate(item[1], scope), scope)
@@ -715,7 +790,7 @@ def _render_items(items: list[Any], scope: Scope) -> Any:
             if found is not None:
                 unknown = found if unknown is None else unknown
                 continue
-            out.append(to_str(value))
+            add(to_str(value))
         elif kind == "if":
             cond = plain(evaluate(item[1], scope), scope)
             if isinstance(cond, Unknown):
@@ -725,7 +800,7 @@ def _render_items(items: list[Any], scope: Scope) -> Any:
             if isinstance(piece, Unknown):
                 unknown = piece if unknown is None else unknown
                 continue
-            out.append(piece)
+            add(piece)
         elif kind == "for":
             collection = plain(evaluate(item[3], scope), scope)
             if isinstance(collection, Unknown):
@@ -739,7 +814,7 @@ def _render_items(items: list[Any], scope: Scope) -> Any:
                 if isinstance(piece, Unknown):
                     unknown = piece if unknown is None else unknown
                     break
-                out.append(piece)
+                add(piece)
     if unknown is not None:
         return unknown
     return "".join(out)

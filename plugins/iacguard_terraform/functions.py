@@ -9,22 +9,29 @@ Functions not implemented here evaluate to `Unknown("function f() is not evaluat
 from __future__ import annotations
 
 import base64
+import csv
 import hashlib
 import ipaddress
+import itertools
 import json
 import math
 import re
 from collections.abc import Callable
 from io import StringIO
 from typing import Any
+from urllib.parse import quote
 
 from ruamel.yaml import YAML
 
 from iacguard.values import Unknown
 from iacguard_terraform.evaluate import (
+    MAX_STRING,
     EvalError,
+    LimitExceeded,
     ObjRef,
     Scope,
+    check_mass,
+    check_string,
     deep_unknown,
     equal,
     evaluate,
@@ -41,6 +48,7 @@ from iacguard_terraform.evaluate import (
 from iacguard_terraform.hcl import HclSyntaxError, parse_template
 
 Fn = Callable[..., Any]
+MAX_PRODUCT = 100_000  # combinations built by setproduct()
 _FUNCTIONS: dict[str, tuple[Fn, bool]] = {}  # name -> (implementation, strict)
 
 
@@ -70,16 +78,27 @@ def call(name: str, arg_nodes: list[Any], expand: bool, scope: Scope) -> Any:
         args.extend(last)
     if name in ("file", "templatefile", "fileexists", "filebase64"):
         return _file_function(name, args, scope)
+    if name == "templatestring":
+        if len(args) != 2:
+            raise EvalError("templatestring() takes a template and a map of variables")
+        unknown = deep_unknown(args)
+        return unknown if unknown is not None else _render_template(to_str(args[0]), args[1], scope)
     if entry is None:
         return Unknown(f"function {name}() is not evaluated")
     func = entry[0]
     unknown = deep_unknown(args) if strict else first_unknown(*args)
     if unknown is not None:
         return unknown
+    check_mass(args, f"the arguments of {name}()")
     try:
-        return func(*args)
+        result = func(*args)
     except TypeError as exc:
         raise EvalError(f"{name}(): {exc}") from None
+    if isinstance(result, str):
+        check_string(result)
+    elif isinstance(result, (list, dict)):
+        check_mass(result, f"the result of {name}()")
+    return result
 
 
 def _argument(value: Any, scope: Scope, strict: bool) -> Any:
@@ -95,6 +114,8 @@ def _try(arg_nodes: list[Any], scope: Scope) -> Any:
         try:
             value = evaluate(node, trial)
             touch(value, trial)
+        except LimitExceeded:
+            raise
         except EvalError:
             continue
         scope.refs.update(trial.refs)
@@ -108,6 +129,8 @@ def _can(arg_nodes: list[Any], scope: Scope) -> Any:
         raise EvalError("can() takes one argument")
     try:
         value = plain(evaluate(arg_nodes[0], scope), scope)
+    except LimitExceeded:
+        raise
     except EvalError:
         return False
     if isinstance(value, Unknown):
@@ -133,12 +156,16 @@ def _file_function(name: str, args: list[Any], scope: Scope) -> Any:
     variables = args[1] if len(args) > 1 else {}
     if isinstance(variables, Unknown):
         return variables
+    return _render_template(content, variables, scope, f"templatefile({args[0]})")
+
+
+def _render_template(content: str, variables: Any, scope: Scope, fn: str = "templatestring()") -> Any:
     if not isinstance(variables, dict):
-        raise EvalError("templatefile() variables must be a map")
+        raise EvalError(f"{fn}: variables must be a map")
     try:
         parts = parse_template(content)
     except HclSyntaxError as exc:
-        raise EvalError(f"templatefile({args[0]}): {exc}") from None
+        raise EvalError(f"{fn}: {exc}") from None
     # Templates only see their own variables (Terraform gives them no other names).
     return render(parts, Scope(scope.resolver, dict(variables), scope.refs, scope.vars))
 
@@ -362,6 +389,72 @@ def _range(*args: Any) -> Any:
     return [norm_number(start + i * step) for i in range(count)]
 
 
+@_fn("setproduct")
+def _setproduct(*sets: Any) -> Any:
+    lists = [_as_list(s, "setproduct") for s in sets]
+    if len(lists) < 2:
+        raise EvalError("setproduct() needs at least two sets")
+    unknown = first_unknown(*(i for items in lists for i in items))
+    if unknown is not None:
+        return unknown
+    if math.prod(len(items) for items in lists) > MAX_PRODUCT:
+        raise LimitExceeded(f"setproduct(): more than {MAX_PRODUCT} combinations")
+    return [list(combo) for combo in itertools.product(*lists)]
+
+
+@_fn("matchkeys", strict=True)
+def _matchkeys(values: Any, keys: Any, searchset: Any) -> Any:
+    items, names = _as_list(values, "matchkeys"), _as_list(keys, "matchkeys")
+    if len(items) != len(names):
+        raise EvalError("matchkeys(): values and keys of different lengths")
+    wanted = _as_list(searchset, "matchkeys")
+    return [v for v, k in zip(items, names, strict=True) if any(equal(k, w) for w in wanted)]
+
+
+@_fn("parseint", strict=True)
+def _parseint(text: Any, base: Any) -> Any:
+    radix = int(number(base))
+    if not 2 <= radix <= 62:
+        raise EvalError("parseint(): base must be between 2 and 62")
+    try:
+        return int(to_str(text), radix) if radix <= 36 else _parse_base62(to_str(text), radix)
+    except ValueError:
+        raise EvalError(f"parseint(): cannot parse {to_str(text)!r} in base {radix}") from None
+
+
+def _parse_base62(text: str, radix: int) -> int:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    sign, body = (-1, text[1:]) if text.startswith("-") else (1, text)
+    if not body or any(c not in digits[:radix] for c in body):
+        raise ValueError(text)
+    value = 0
+    for char in body:
+        value = value * radix + digits.index(char)
+    return sign * value
+
+
+@_fn("pow")
+def _pow(base: Any, exponent: Any) -> Any:
+    b, e = number(base), number(exponent)
+    if abs(e) > 1024:
+        raise LimitExceeded("pow(): exponent too large")
+    return norm_number(float(b) ** e)
+
+
+@_fn("signum")
+def _signum(n: Any) -> Any:
+    value = number(n)
+    return (value > 0) - (value < 0)
+
+
+@_fn("log")
+def _log(n: Any, base: Any) -> Any:
+    try:
+        return norm_number(math.log(number(n), number(base)))
+    except (ValueError, ZeroDivisionError):
+        raise EvalError("log(): invalid argument") from None
+
+
 @_fn("min")
 def _min(*nums: Any) -> Any:
     return norm_number(min(number(n) for n in nums))
@@ -460,8 +553,28 @@ def _transpose(mapping: Any) -> Any:
 
 @_fn("sensitive")
 @_fn("nonsensitive")
+@_fn("ephemeralasnull")
 def _identity(value: Any) -> Any:
     return value
+
+
+@_fn("issensitive")
+def _issensitive(value: Any) -> Any:
+    return False
+
+
+@_fn("list")
+def _list(*items: Any) -> Any:
+    """Terraform 0.11's list(), still common in old configurations."""
+    return list(items)
+
+
+@_fn("map")
+def _map(*items: Any) -> Any:
+    """Terraform 0.11's map(key, value, ...)."""
+    if len(items) % 2:
+        raise EvalError("map() needs an even number of arguments")
+    return {to_str(items[i]): items[i + 1] for i in range(0, len(items), 2)}
 
 
 # -- strings --------------------------------------------------------------------------------
@@ -488,21 +601,82 @@ def _replace(text: Any, search: Any, replacement: Any) -> Any:
             compiled = re.compile(_go_regex(pattern[1:-1]))
         except re.error as exc:
             raise EvalError(f"replace(): invalid pattern: {exc}") from None
-        return compiled.sub(re.sub(r"\$\{?(\w+)\}?", r"\\g<\1>", repl), value)
+        template = re.sub(r"\$\{?(\w+)\}?", r"\\g<\1>", repl)
+        size = len(value)
+
+        def substitute(match: re.Match[str]) -> str:
+            nonlocal size
+            piece = match.expand(template)
+            size += len(piece) - len(match.group(0))
+            if size > MAX_STRING:
+                raise LimitExceeded(f"replace(): result longer than {MAX_STRING} characters")
+            return piece
+
+        return compiled.sub(substitute, value)
+    # Refuse before building it: each match may grow the text by the replacement's length.
+    if pattern and len(value) + value.count(pattern) * (len(repl) - len(pattern)) > MAX_STRING:
+        raise LimitExceeded(f"replace(): result longer than {MAX_STRING} characters")
+    if not pattern and len(repl) * (len(value) + 1) + len(value) > MAX_STRING:
+        raise LimitExceeded(f"replace(): result longer than {MAX_STRING} characters")
     return value.replace(pattern, repl)
+
+
+def _compile(pattern: Any, fn: str) -> re.Pattern[str]:
+    try:
+        return re.compile(_go_regex(to_str(pattern)))
+    except re.error as exc:
+        raise EvalError(f"{fn}(): {exc}") from None
+
+
+def _match_value(match: re.Match[str]) -> Any:
+    if match.groupdict():
+        return match.groupdict()
+    return list(match.groups()) if match.groups() else match.group(0)
 
 
 @_fn("regex", strict=True)
 def _regex(pattern: Any, text: Any) -> Any:
-    try:
-        match = re.search(_go_regex(to_str(pattern)), to_str(text))
-    except re.error as exc:
-        raise EvalError(f"regex(): {exc}") from None
+    match = _compile(pattern, "regex").search(to_str(text))
     if match is None:
         raise EvalError("regex(): no match")
-    if match.groupdict():
-        return match.groupdict()
-    return list(match.groups()) if match.groups() else match.group(0)
+    return _match_value(match)
+
+
+@_fn("regexall", strict=True)
+def _regexall(pattern: Any, text: Any) -> Any:
+    return [_match_value(m) for m in _compile(pattern, "regexall").finditer(to_str(text))]
+
+
+@_fn("strcontains", strict=True)
+def _strcontains(text: Any, part: Any) -> Any:
+    return to_str(part) in to_str(text)
+
+
+@_fn("chomp", strict=True)
+def _chomp(text: Any) -> Any:
+    return re.sub(r"(\r\n|\n|\r)+$", "", to_str(text))
+
+
+@_fn("indent", strict=True)
+def _indent(spaces: Any, text: Any) -> Any:
+    pad = " " * min(int(number(spaces)), 1000)
+    return to_str(text).replace("\n", "\n" + pad)
+
+
+@_fn("urlencode", strict=True)
+def _urlencode(text: Any) -> Any:
+    return quote(to_str(text), safe="-_.~")
+
+
+@_fn("csvdecode", strict=True)
+def _csvdecode(text: Any) -> Any:
+    rows = list(csv.reader(to_str(text).splitlines()))
+    if not rows:
+        return []
+    header, body = rows[0], rows[1:]
+    if any(len(row) != len(header) for row in body):
+        raise EvalError("csvdecode(): rows of different lengths")
+    return [dict(zip(header, row, strict=True)) for row in body]
 
 
 @_fn("lower", strict=True)
@@ -567,6 +741,8 @@ _VERB = re.compile(r"%([-+# 0]*)(\d+)?(?:\.(\d+))?([a-zA-Z%])")
 
 
 def _format_one(flags: str, width: str | None, precision: str | None, verb: str, value: Any) -> str:
+    if (width and int(width) > MAX_STRING) or (precision and int(precision) > 1000):
+        raise LimitExceeded("format(): width or precision too large")
     if verb in ("v", "s"):
         text = to_str(value) if not isinstance(value, (list, dict)) else json.dumps(value)
     elif verb == "q":
@@ -672,6 +848,21 @@ def _sha1(text: Any) -> Any:
 @_fn("sha256", strict=True)
 def _sha256(text: Any) -> Any:
     return hashlib.sha256(to_str(text).encode("utf-8")).hexdigest()
+
+
+@_fn("sha512", strict=True)
+def _sha512(text: Any) -> Any:
+    return hashlib.sha512(to_str(text).encode("utf-8")).hexdigest()
+
+
+@_fn("base64sha256", strict=True)
+def _base64sha256(text: Any) -> Any:
+    return base64.b64encode(hashlib.sha256(to_str(text).encode("utf-8")).digest()).decode("ascii")
+
+
+@_fn("base64sha512", strict=True)
+def _base64sha512(text: Any) -> Any:
+    return base64.b64encode(hashlib.sha512(to_str(text).encode("utf-8")).digest()).decode("ascii")
 
 
 @_fn("basename", strict=True)

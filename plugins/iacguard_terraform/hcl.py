@@ -100,11 +100,15 @@ def parse_expression(text: str) -> Any:
     """The expression tree of `text` (raises HclSyntaxError)."""
     try:
         tree = hcl2.parses_to_tree(f"__x = {text}\n")
+    except RecursionError:
+        raise HclSyntaxError(f"expression nested too deeply: {text[:80]!r}") from None
     except LarkError as exc:
         raise HclSyntaxError(f"invalid expression {text!r}: {_first_line(exc)}") from None
     body = tree.children[0]
     for child in body.children:
         if isinstance(child, Tree) and child.data == "attribute":
+            if tree_depth(child.children[2], MAX_EXPRESSION_DEPTH) > MAX_EXPRESSION_DEPTH:
+                raise HclSyntaxError(f"expression nested too deeply: {text[:80]!r}")
             return child.children[2]
     raise HclSyntaxError(f"invalid expression {text!r}")
 
@@ -298,7 +302,34 @@ def _name_of(node: Any) -> str:
     return "".join(str(t) for t in node.scan_values(lambda v: isinstance(v, Token)))
 
 
-def _convert_body(body: Tree[Any], file: str, text: str) -> tuple[dict[str, Attr], list[Block]]:
+# Real configurations nest a few levels; deeper input is refused before the recursive
+# evaluator (and everything after it) can exhaust the Python stack.
+MAX_BLOCK_DEPTH = 32
+MAX_EXPRESSION_DEPTH = 200  # levels of the expression's parse tree (real modules: < 70)
+# The HCL parser needs ~200 bytes of memory and ~7 µs per byte of input.
+MAX_HCL_BYTES = 2_000_000
+MAX_JSON_BYTES = 20_000_000
+
+
+def tree_depth(node: Any, limit: int) -> int:
+    """The depth of a parse tree, counted up to `limit + 1` (iteratively)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(node, 1)]
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            break
+        if isinstance(item, Tree):
+            stack.extend((child, depth + 1) for child in item.children)
+    return deepest
+
+
+def _convert_body(body: Tree[Any], file: str, text: str,
+                  depth: int = 0) -> tuple[dict[str, Attr], list[Block]]:
+    if depth > MAX_BLOCK_DEPTH:
+        raise HclSyntaxError(f"blocks nested deeper than {MAX_BLOCK_DEPTH} levels",
+                             getattr(body.meta, "line", 1) if not body.meta.empty else 1)
     attrs: dict[str, Attr] = {}
     blocks: list[Block] = []
     for child in body.children:
@@ -307,6 +338,9 @@ def _convert_body(body: Tree[Any], file: str, text: str) -> tuple[dict[str, Attr
         if child.data == "attribute":
             name = _name_of(child.children[0])
             expr = child.children[2]
+            if tree_depth(expr, MAX_EXPRESSION_DEPTH) > MAX_EXPRESSION_DEPTH:
+                raise HclSyntaxError(f"expression of {name} is nested too deeply",
+                                     getattr(child.meta, "line", 1) or 1)
             meta = expr.meta if isinstance(expr, Tree) else None
             expr_text = (text[meta.start_pos:meta.end_pos].strip()
                          if meta is not None and not meta.empty else str(expr))
@@ -322,7 +356,7 @@ def _convert_body(body: Tree[Any], file: str, text: str) -> tuple[dict[str, Attr
                     labels.append(_name_of(part.children[0] if part.data != "string" else part))
             block = Block(labels[0], labels[1:], _span(file, child.meta, "block"))
             if inner is not None:
-                block.attrs, block.blocks = _convert_body(inner, file, text)
+                block.attrs, block.blocks = _convert_body(inner, file, text, depth + 1)
             blocks.append(block)
     return attrs, blocks
 
@@ -330,6 +364,9 @@ def _convert_body(body: Tree[Any], file: str, text: str) -> tuple[dict[str, Attr
 def parse_hcl(path: Path) -> tuple[dict[str, Attr], list[Block]]:
     """Top-level attributes and blocks of a `.tf`/`.tfvars` file (raises HclSyntaxError)."""
     try:
+        size = path.stat().st_size
+        if size > MAX_HCL_BYTES:
+            raise HclSyntaxError(f"file too large to parse ({size} bytes, limit {MAX_HCL_BYTES})")
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise HclSyntaxError(f"cannot read file: {exc}") from None
@@ -338,21 +375,53 @@ def parse_hcl(path: Path) -> tuple[dict[str, Attr], list[Block]]:
     except LarkError as exc:
         raise HclSyntaxError(f"HCL syntax error: {_first_line(exc)}",
                              int(getattr(exc, "line", 1) or 1)) from None
+    except RecursionError:
+        raise HclSyntaxError("HCL nested too deeply to parse") from None
     return _convert_body(tree.children[0], str(path), text)
 
 
 # -- .tf.json --------------------------------------------------------------------------
+MAX_JSON_DEPTH = 64
+
+
+def _json_depth(value: Any, limit: int) -> int:
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack and deepest <= limit:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return deepest
+
+
 _JSON_LABELS = {"resource": 2, "data": 2, "module": 1, "variable": 1, "output": 1,
                 "provider": 1, "locals": 0, "terraform": 0}
 
 
-def parse_json(path: Path) -> list[Block]:
+def load_json_object(path: Path) -> dict[str, Any]:
+    """The object in a `.tf.json` / `.tfvars.json` file, within size and depth limits
+    (raises HclSyntaxError)."""
     try:
+        size = path.stat().st_size
+        if size > MAX_JSON_BYTES:
+            raise HclSyntaxError(f"file too large to parse ({size} bytes, limit {MAX_JSON_BYTES})")
         data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except RecursionError:
+        raise HclSyntaxError("JSON nested too deeply") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise HclSyntaxError(f"invalid JSON: {exc}", int(getattr(exc, "lineno", 1))) from None
     if not isinstance(data, dict):
-        raise HclSyntaxError("a .tf.json file must hold an object")
+        raise HclSyntaxError(f"a {path.name} file must hold an object")
+    if _json_depth(data, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
+        raise HclSyntaxError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+    return data
+
+
+def parse_json(path: Path) -> list[Block]:
+    data = load_json_object(path)
     span = SourceSpan(file=str(path), precision="file")
     blocks: list[Block] = []
     for kind, content in data.items():

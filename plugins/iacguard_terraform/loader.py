@@ -36,7 +36,14 @@ from iacguard.loading import LoadContext, LoadResult
 from iacguard.model import Provenance, Reference, Resource, SourceSpan
 from iacguard_terraform import k8s
 from iacguard_terraform.evaluate import Scope, plain
-from iacguard_terraform.hcl import Attr, HclSyntaxError, JsonExpr, parse_expression, parse_hcl
+from iacguard_terraform.hcl import (
+    Attr,
+    HclSyntaxError,
+    JsonExpr,
+    load_json_object,
+    parse_expression,
+    parse_hcl,
+)
 from iacguard_terraform.module import (
     EVAL_ERRORS,
     Emitted,
@@ -50,6 +57,12 @@ from iacguard_terraform.module import (
 # `source = "./x"` anywhere (one-line module blocks, trailing comments); a match only counts
 # when it names a directory with Terraform files.
 _LOCAL_SOURCE = re.compile(r'\bsource\s*=\s*"(\.\.?(?:/[^"]*)?)"')
+# Strings (kept) or comments (dropped): a commented-out module block calls nothing.
+_STRING_OR_COMMENT = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*|//[^\n]*|/\*.*?\*/', re.S)
+
+
+def _without_comments(text: str) -> str:
+    return _STRING_OR_COMMENT.sub(lambda m: m.group(0) if m.group(0).startswith('"') else " ", text)
 _CALLED: dict[tuple[Path, tuple[str, ...]], frozenset[Path]] = {}
 SKIPPED_DIRS = {"node_modules", "__pycache__"}
 
@@ -78,7 +91,7 @@ def called_directories(root: Path, exclude: tuple[str, ...] = ()) -> frozenset[P
                 text = (directory / name).read_text(encoding="utf-8", errors="replace")
             except OSError:
                 continue
-            sources = _LOCAL_SOURCE.findall(text)
+            sources = _LOCAL_SOURCE.findall(_without_comments(text)) if _LOCAL_SOURCE.search(text) else []
             if name.endswith(".tf.json"):
                 sources += re.findall(r'"source"\s*:\s*"(\.\.?(?:/[^"]*)?)"', text)
             for source in sources:
@@ -131,7 +144,12 @@ def load_root(root_dir: Path, ctx: LoadContext, consumed: list[Path],
     root.inputs = _root_inputs(state, root, ctx, with_tfvars=only_file is None)
     root.emit()
     resources = build_resources(state, ctx.relpath(only_file or root_dir))
-    return LoadResult(resources=resources, problems=state.problems, consumed=consumed, descend=True)
+    # Files the configuration reads (`yamldecode(file("svc.yaml"))`, templates) are part of this
+    # unit: scanned again on their own, their objects would be reported twice (or unrendered).
+    here = root_dir.resolve()
+    read = [root_dir / f.name for f in sorted(state.read_files) if f.parent == here]
+    return LoadResult(resources=resources, problems=state.problems,
+                      consumed=[*consumed, *(f for f in read if f not in consumed)], descend=True)
 
 
 # -- root variables ----------------------------------------------------------------------------
@@ -205,10 +223,8 @@ def _read_tfvars(state: LoadState, file: Path) -> dict[str, Attr]:
         return {}
     try:
         if file.name.endswith(".json"):
-            data = json.loads(file.read_text(encoding="utf-8-sig"))
+            data = load_json_object(file)
             span = SourceSpan(file=str(file), precision="file")
-            if not isinstance(data, dict):
-                raise HclSyntaxError("a .tfvars.json file must hold an object")
             return {k: Attr(k, JsonExpr(v), span, json.dumps(v)[:200]) for k, v in data.items()}
         attrs, _ = parse_hcl(file)
         return attrs

@@ -20,9 +20,12 @@ from iacguard.loading import LoadContext, LoadProblem
 from iacguard.model import Provenance, SourceSpan
 from iacguard.values import Unknown, pointer
 from iacguard_terraform.evaluate import (
+    Budget,
     EvalError,
+    LimitExceeded,
     ObjRef,
     Scope,
+    check_mass,
     evaluate,
     flatten,
     iterate,
@@ -38,6 +41,8 @@ from iacguard_terraform.hcl import Attr, Block, HclSyntaxError, parse_hcl, parse
 
 MAX_MODULE_DEPTH = 12
 MAX_FILE_BYTES = 1_000_000
+MAX_INSTANCES = 10_000  # instances of one resource or module block (count/for_each)
+MAX_TOTAL_INSTANCES = 20_000  # expanded instances in one root module, all blocks together
 RESOURCE_META_ATTRS = {"count", "for_each", "provider", "depends_on"}
 RESOURCE_META_BLOCKS = {"lifecycle", "provisioner", "connection"}
 MODULE_META_ATTRS = {"source", "version", "count", "for_each", "providers", "depends_on"}
@@ -93,12 +98,19 @@ def _parse_cached(path: Path) -> list[Block]:
     return cached
 
 
-def load_module_def(directory: Path, files: list[Path] | None = None) -> ModuleDef:
-    """The module in `directory` (made of `files` only, when given)."""
+def load_module_def(directory: Path, files: list[Path] | None = None,
+                    root: Path | None = None) -> ModuleDef:
+    """The module in `directory` (made of `files` only, when given); a file that is a symlink
+    to somewhere outside `root` is not read."""
     mdef = ModuleDef(directory)
     paths = tf_files(directory) if files is None else files
     # Override files apply last, merged into the blocks they name (Terraform's override rule).
     for path in sorted(paths, key=_is_override):
+        if root is not None and not _inside(path, root):
+            mdef.problems.append(LoadProblem(
+                span=SourceSpan(file=str(path), precision="file"), rule="unresolved-input",
+                message=f"{path.name} links to a file outside the scan root: not read"))
+            continue
         mdef.files.append(path)
         try:
             blocks = _parse_cached(path)
@@ -112,6 +124,13 @@ def load_module_def(directory: Path, files: list[Path] | None = None) -> ModuleD
             else:
                 _declare(mdef, block)
     return mdef
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):
+        return False
 
 
 def _is_override(path: Path) -> bool:
@@ -197,6 +216,9 @@ class LoadState:
         self.defs: dict[Path, ModuleDef] = {}
         self.emitted: list[Emitted] = []
         self.vendored = _vendored_modules(root_dir)
+        self.budget = Budget()
+        self.read_files: set[Path] = set()  # read by file()/templatefile(), resolved
+        self.instances = 0  # instances made by count/for_each so far
 
     def problem(self, span: SourceSpan, message: str, rule: str = "unresolved-input") -> None:
         key = (span.file, span.start_line, message)
@@ -209,7 +231,9 @@ class LoadState:
         directory = directory.resolve()
         key = only_file.resolve() if only_file is not None else directory
         if key not in self.defs:
-            mdef = load_module_def(directory, None if only_file is None else [key])
+            mdef = load_module_def(directory, None if only_file is None else [key],
+                                   root=self.ctx.root if directory.is_relative_to(
+                                       self.ctx.root.resolve()) else None)
             self.defs[key] = mdef
             for problem in mdef.problems:
                 self.problem(problem.span, problem.message, problem.rule)
@@ -490,6 +514,7 @@ class ModuleInstance:
             if probe:
                 return None
             raise EvalError(f"file {path!r} not found")
+        self.state.read_files.add(target)
         if target.stat().st_size > MAX_FILE_BYTES:
             return Unknown(f"file {path} is too large to read")
         try:
@@ -504,7 +529,19 @@ class ModuleInstance:
         module inputs), so that their computed attributes stay reachable."""
         try:
             value = evaluate(attr.expr, scope)
-            return value if lazy else plain(value, scope)
+            check_mass(value, attr.name)
+            if not lazy:
+                value = plain(value, scope)
+                check_mass(value, attr.name)
+            return value
+        except LimitExceeded as exc:
+            # Once the step budget is spent every later attribute fails the same way: say it once.
+            budget = self.state.budget
+            exhausted = budget.steps > budget.limit
+            if not (exhausted and budget.reported):
+                budget.reported = exhausted
+                self.state.problem(attr.span, f"cannot evaluate {attr.name}: {exc}")
+            return Unknown(str(exc))
         except _OutsideRoot as exc:
             self.state.problem(attr.span, f"{attr.name}: file {exc} is outside the scan root")
             return Unknown(f"file {exc} is outside the scan root")
@@ -565,7 +602,19 @@ class ModuleInstance:
 
     def expand(self, block: Block, address: str, scope: Scope) -> Expansion | None:
         """(instance address, names, their provenance) for a block with count/for_each;
-        None when unknown."""
+        None when unknown, or when the root module already has too many instances (nested
+        module counts multiply)."""
+        expanded = self._expand(block, address, scope)
+        if expanded is not None and len(expanded) > 1:
+            self.state.instances += len(expanded)
+            if self.state.instances > MAX_TOTAL_INSTANCES:
+                attr = block.attrs.get("count") or block.attrs["for_each"]
+                self.state.problem(attr.span, f"more than {MAX_TOTAL_INSTANCES} resource and module "
+                                   "instances in this root module: not expanded")
+                return None
+        return expanded
+
+    def _expand(self, block: Block, address: str, scope: Scope) -> Expansion | None:
         origins = tuple(dict.fromkeys(scope.vars))
         if "count" in block.attrs:
             count = self.eval_attr(block.attrs["count"], scope)
@@ -573,13 +622,24 @@ class ModuleInstance:
                 return None
             try:
                 n = int(number(count))
-            except EvalError as exc:
+            except (EvalError, OverflowError, ValueError) as exc:
                 self.state.problem(block.attrs["count"].span, f"invalid count: {exc}")
+                return None
+            if n < 0:
+                self.state.problem(block.attrs["count"].span, f"invalid count: {n} is negative")
+                return []
+            if n > MAX_INSTANCES:
+                self.state.problem(block.attrs["count"].span,
+                                   f"count = {n} is more than {MAX_INSTANCES} instances: not expanded")
                 return None
             return [(f"{address}[{i}]", {"count": {"index": i}}, ()) for i in range(max(0, n))]
         if "for_each" in block.attrs:
             attr = block.attrs["for_each"]
-            collection = self.eval_attr(attr, scope)
+            # Lazy: `for_each = aws_subnet.public` keeps each.value a resource whose computed
+            # attributes (`each.value.id`) are unknown rather than missing.
+            collection = self.eval_attr(attr, scope, lazy=True)
+            if isinstance(collection, ObjRef):
+                collection = collection.materialise(scope)
             origins = tuple(dict.fromkeys(scope.vars))
             if isinstance(collection, Unknown):
                 return None
@@ -600,6 +660,10 @@ class ModuleInstance:
                 return []
             else:
                 self.state.problem(attr.span, "for_each needs a map or a set of strings")
+                return None
+            if len(items) > MAX_INSTANCES:
+                self.state.problem(attr.span, f"for_each has {len(items)} elements, more than "
+                                   f"{MAX_INSTANCES} instances: not expanded")
                 return None
             return [(f"{address}[{json.dumps(k)}]", {"each": {"key": k, "value": v}}, origins)
                     for k, v in items]

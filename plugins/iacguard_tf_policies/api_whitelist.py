@@ -125,8 +125,9 @@ def cluster_api_open_to_world(ctx: CheckContext[NoParams]) -> Iterator[Violation
             continue
         for path, value in ep.entries:
             if is_unknown(value):
+                # Name the unknown: `var.home_cidr (not declared)` is not "known after apply".
                 yield from ctx.unresolved(ep.cluster, path, f"{ep.cluster.display_name} allow-list "
-                                          "entry")
+                                          f"entry = {fmt(value)}")
             elif is_world(value):
                 yield Violation.at(
                     ep.cluster, path,

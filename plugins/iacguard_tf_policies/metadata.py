@@ -132,7 +132,8 @@ def _judge_mode(ctx: CheckContext[NoParams], owner: Resource, base: tuple[str | 
 def gke_node_metadata_exposed(ctx: CheckContext[NoParams]) -> Iterator[Violation]:
     graph = ctx.graph
     for cluster in graph.resources("google_container_cluster"):
-        if cluster.body.get("remove_default_node_pool") is not True:
+        # Inline node_pool blocks replace the default pool, as remove_default_node_pool does.
+        if cluster.body.get("remove_default_node_pool") is not True and not blocks(cluster, "node_pool"):
             yield from _judge_mode(ctx, cluster, (), cluster,
                                    f"default node pool of {cluster.display_name}")
         for path, _ in blocks(cluster, "node_pool"):

@@ -85,14 +85,26 @@ def _aws_nodes(ctx: CheckContext[NoParams]) -> Iterator[Violation]:
 def _gke(ctx: CheckContext[NoParams]) -> Iterator[Violation]:
     graph = ctx.graph
     private: dict[str, bool | None] = {}
+    managed_pools: set[str] = set()  # clusters with a google_container_node_pool in the scan
+    for pool in graph.resources("google_container_node_pool"):
+        managed_pools.update(c.id for c in referenced(graph, pool, ("cluster",),
+                                                      {"google_container_cluster"}))
     for cluster in graph.resources("google_container_cluster"):
         setting = attr(cluster, ("private_cluster_config", 0, "enable_private_nodes"), False)
         flag = setting.flag()
         private[cluster.id] = flag
-        if flag is None and setting.present:
+        # The cluster setting reaches nodes through its default pool (absent with inline node_pool
+        # blocks or remove_default_node_pool), inline pools without their own network_config, or
+        # pools made outside the scan; pools in the scan are judged below, each on its own.
+        inline = blocks(cluster, "node_pool")
+        inheriting = [p for p, _ in inline
+                      if not attr(cluster, (*p, "network_config", 0, "enable_private_nodes")).present]
+        has_default = not inline and cluster.body.get("remove_default_node_pool") is not True
+        applies = has_default or bool(inheriting) or (not inline and cluster.id not in managed_pools)
+        if applies and flag is None and setting.present:
             yield from ctx.unresolved(cluster, setting.at,
                                       f"{cluster.display_name} {setting.describe()}")
-        elif not flag:
+        elif applies and flag is False:
             yield Violation.at(
                 cluster, setting.at,
                 f"GKE cluster {cluster.display_name} gives its nodes public IP addresses: "

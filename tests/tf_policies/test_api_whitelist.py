@@ -93,3 +93,12 @@ def test_allow_list_entries_with_approved_cidrs() -> None:
     found = run(cluster_api_cidr_not_approved, [cluster], params=params)
     assert [v.path[-1] for v in found] == [1, 2]
     assert "not inside an approved CIDR" in found[0].message
+
+
+def test_unknown_allow_list_entry_names_what_is_unknown() -> None:
+    # Seen in the wild: `public_access_cidrs = [var.home_cidr]` with home_cidr never declared.
+    cluster = tf("aws_eks_cluster", "c", {"vpc_config": [
+        {"public_access_cidrs": [Unknown("var.home_cidr (not declared)"), "203.0.113.0/24"]}]})
+    found = run(cluster_api_open_to_world, [cluster])
+    assert paths(found) == [("aws_eks_cluster.c", ("vpc_config", 0, "public_access_cidrs", 0))]
+    assert "var.home_cidr (not declared)" in found[0].message and "unresolved" in found[0].message

@@ -27,7 +27,9 @@ TERRAGOAT = {
     ("gcp/gke.tf", 19, "API001"),  # master authorized network 0.0.0.0/0
     ("gcp/gke.tf", 12, "CLH101"),  # enable_legacy_abac = true
     ("gcp/gke.tf", 8, "AUD001"),  # logging_service = "none"
-    ("gcp/gke.tf", 6, "PN002"),  # no private_cluster_config at all
+    # no private_cluster_config: the default pool is removed, so the finding is on the pool
+    # that inherits the public default
+    ("gcp/gke.tf", 24, "PN002"),
     ("azure/aks.tf", 19, "DASH101"),  # kube_dashboard { enabled = true }
     ("azure/aks.tf", 23, "CLH101"),  # role_based_access_control { enabled = false }
     ("azure/aks.tf", 1, "API001"),  # neither private nor authorized ranges
