@@ -82,7 +82,7 @@ class Session:
     catalogue: list[PolicyMeta]
     checks: CheckRegistry
     units: dict[Path, Unit] = field(default_factory=dict)
-    files_scanned: int = 0
+    consumed: set[Path] = field(default_factory=set)  # files some unit already handled
 
     # -- loading ----------------------------------------------------------------------
     def load(self, paths: Iterable[Path]) -> None:
@@ -122,7 +122,8 @@ class Session:
         except OSError:
             return
         for entry in entries:
-            if entry.is_symlink() or entry in consumed or self._excluded(entry):
+            if entry.is_symlink() or entry in consumed or entry in self.consumed \
+                    or self._excluded(entry):
                 continue
             if entry.is_file():
                 self._load_unit(entry)
@@ -147,6 +148,12 @@ class Session:
         if result is None:
             return None
         self.units[path] = Unit(path, result)
+        # A file another unit reads (a Terraform `file()`, a kustomization's resources) is
+        # reported through that unit only, whether it was walked before or comes later.
+        for file in (p.resolve() for p in result.consumed):
+            self.consumed.add(file)
+            if file != path and file in self.units and not file.is_dir():
+                del self.units[file]
         return result
 
     # -- graph ------------------------------------------------------------------------

@@ -129,3 +129,23 @@ def test_identical_findings_across_variants_are_merged(tmp_path: Path) -> None:
     assert single.context == {"profile": "a"}
     # Adding a profile does not change the fingerprint, so baselines survive.
     assert merged.fingerprint == single.fingerprint
+
+
+def test_files_another_unit_reads_are_reported_once(tmp_path: Path) -> None:
+    """A unit that reads files elsewhere (Terraform `file()`, kustomize resources) owns them,
+    whether the walk reached them before or after the unit."""
+    write(tmp_path, {"a/svc.yaml": NODEPORT, "b/owner.txt": "", "c/sub/svc.yaml": NODEPORT})
+
+    class Owner:
+        @staticmethod
+        @hookimpl(tryfirst=True)
+        def iacguard_collect(path: Path, ctx: LoadContext) -> LoadResult | None:
+            if path.is_dir() and (path / "owner.txt").exists():
+                return LoadResult(consumed=[path / "../a/svc.yaml", path / "../c/sub/svc.yaml"],
+                                  descend=True)
+            return None
+
+    result, _ = scan(make_plugins([Owner()]), tmp_path)
+    assert result.findings == []  # neither file is scanned on its own
+    result, _ = scan(make_plugins(), tmp_path)
+    assert marks(result) == {("a/svc.yaml", 5, "ING001"), ("c/sub/svc.yaml", 5, "ING001")}
