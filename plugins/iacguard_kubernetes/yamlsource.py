@@ -1,22 +1,21 @@
-"""YAML/JSON documents to plain data plus a source map, with ruamel.yaml line marks.
+"""YAML/JSON documents to plain data plus a source map, from ruamel.yaml node marks.
 
-ruamel gives 0-based (line, col) for mapping keys and values (`lc.key`, `lc.value`) and
-sequence items (`lc.item`), absolute across the documents of one stream. Scalars carry no
-marks of their own, so their position is read from the parent.
+ruamel composes each document into nodes carrying 0-based start/end marks (absolute across
+the documents of one stream); the converter builds plain data and a JSON-pointer source
+map from them in one walk, resolving YAML 1.1 scalars and `<<` merge keys itself.
 """
 
 from __future__ import annotations
 
-import datetime
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.scalarbool import ScalarBoolean
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from iacguard.model import SourceSpan
 from iacguard.values import pointer
@@ -55,84 +54,168 @@ def decode(raw: bytes) -> str:
 
 
 def _yaml() -> YAML:
-    yaml = YAML(typ="rt")
+    # libyaml (ruamel.yaml.clib) composes nodes with start/end marks, far faster than the
+    # pure-Python round-trip loader; the plain data and the source map are built from them.
+    yaml = YAML(typ="safe", pure=False)
     # Kubernetes reads manifests with YAML 1.1 rules (yes/no/on/off are booleans).
     yaml.version = (1, 1)
-    yaml.allow_duplicate_keys = False
     return yaml
+
+
+class DuplicateKey(Exception):
+    def __init__(self, key: str, node: Node) -> None:
+        super().__init__(f'invalid YAML: found duplicate key "{key}"')
+        self.line = node.start_mark.line + 1
+        self.column = node.start_mark.column + 1
+
+
+BOOL_TRUE = {"y", "yes", "true", "on"}
+FLOAT_SPECIAL = {".inf": math.inf, "+.inf": math.inf, "-.inf": -math.inf, ".nan": math.nan}
+MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def _int(text: str) -> int | str:
+    """A YAML 1.1 integer (signs, 0x/0o/0b, leading-zero octal, underscores, base 60)."""
+    raw = text.replace("_", "")
+    sign = -1 if raw.startswith("-") else 1
+    digits = raw.lstrip("+-")
+    try:
+        if ":" in digits:
+            value = 0
+            for part in digits.split(":"):
+                value = value * 60 + int(part)
+            return sign * value
+        lowered = digits.lower()
+        if lowered.startswith("0x"):
+            return sign * int(digits[2:], 16)
+        if lowered.startswith("0o"):
+            return sign * int(digits[2:], 8)
+        if lowered.startswith("0b"):
+            return sign * int(digits[2:], 2)
+        if len(digits) > 1 and digits.startswith("0"):
+            return sign * int(digits, 8)
+        return sign * int(digits)
+    except ValueError:
+        return text
+
+
+def _float(text: str) -> float | str:
+    raw = text.replace("_", "").lower()
+    if raw in FLOAT_SPECIAL:
+        return FLOAT_SPECIAL[raw]
+    try:
+        if ":" in raw:
+            sign = -1.0 if raw.startswith("-") else 1.0
+            value = 0.0
+            for part in raw.lstrip("+-").split(":"):
+                value = value * 60 + float(part)
+            return sign * value
+        return float(raw)
+    except ValueError:
+        return text
+
+
+def _scalar(node: ScalarNode) -> Any:
+    tag, text = node.tag, node.value
+    if tag == "tag:yaml.org,2002:null":
+        return None
+    if tag == "tag:yaml.org,2002:bool":
+        return text.lower() in BOOL_TRUE
+    if tag == "tag:yaml.org,2002:int":
+        return _int(text)
+    if tag == "tag:yaml.org,2002:float":
+        return _float(text)
+    return text  # str, timestamp (kept as written), binary, custom tags
+
+
+def _last_line(node: Node) -> int:
+    """1-based last line a scalar occupies (its end mark may sit at the next line's start)."""
+    start: int = node.start_mark.line
+    end_line: int = node.end_mark.line
+    line = end_line if node.end_mark.column == 0 and end_line > start else end_line + 1
+    return max(line, start + 1)
 
 
 class _Converter:
     def __init__(self, file: str) -> None:
         self.file = file
-        self.nodes = 0
         self.source_map: dict[str, SourceSpan] = {}
 
-    def span(self, line0: int, col0: int, end_line1: int) -> SourceSpan:
-        return SourceSpan(
-            file=self.file,
-            start_line=line0 + 1,
-            start_col=col0 + 1,
-            end_line=max(end_line1, line0 + 1),
-            end_col=1,
-        )
+    def span(self, start: Node, last_line: int) -> SourceSpan:
+        line0, col0 = start.start_mark.line, start.start_mark.column
+        return SourceSpan(file=self.file, start_line=line0 + 1, start_col=col0 + 1,
+                          end_line=max(last_line, line0 + 1), end_col=1)
 
-    def convert(self, node: Any, path: list[str | int]) -> tuple[Any, int]:
+    def key_of(self, node: Node) -> str:
+        """A mapping key as text; a complex key (a template's `{{ x }}` read as a flow
+        mapping) is converted without recording its positions."""
+        if isinstance(node, ScalarNode):
+            return _key(_scalar(node))
+        return str(_Converter(self.file).convert(node, [])[0])
+
+    def _entries(self, node: MappingNode) -> list[tuple[Node, Node]]:
+        """Entries with `<<` merges resolved: explicit keys win over merged ones."""
+        merged: list[tuple[Node, Node]] = []
+        explicit: list[tuple[Node, Node]] = []
+        for key, value in node.value:
+            if key.tag == MERGE_TAG:
+                sources = value.value if isinstance(value, SequenceNode) else [value]
+                for source in sources:
+                    if isinstance(source, MappingNode):
+                        merged.extend(self._entries(source))
+            else:
+                explicit.append((key, value))
+        if not merged:
+            return explicit
+        names = {self.key_of(k) for k, _ in explicit}
+        kept: dict[str, tuple[Node, Node]] = {}
+        for key, value in merged:
+            name = self.key_of(key)
+            if name not in names:
+                kept.setdefault(name, (key, value))
+        return list(kept.values()) + explicit
+
+    def convert(self, node: Node, path: list[str | int]) -> tuple[Any, int]:
         """Plain data for `node` and the last (1-based) line it occupies."""
-        self.nodes += 1
-        if self.nodes > MAX_NODES:
-            raise DocumentTooLarge(f"more than {MAX_NODES} nodes (alias expansion?)")
-        if isinstance(node, CommentedMap):
+        if isinstance(node, MappingNode):
             out: dict[str, Any] = {}
-            last = node.lc.line + 1
-            for key, value in node.items():
-                skey = _key(key)
-                try:
-                    kline, kcol = node.lc.key(key)
-                except (KeyError, TypeError):  # merged (<<) keys have no marks of their own
-                    kline, kcol = node.lc.line, node.lc.col
-                child_path = [*path, skey]
-                plain, vlast = self.convert(value, child_path)
-                if not isinstance(value, CommentedMap | CommentedSeq):
-                    try:
-                        vline, _ = node.lc.value(key)
-                    except (KeyError, TypeError):
-                        vline = kline
-                    vlast = vline + 1 + _extra_lines(value)
-                out[skey] = plain
-                self.source_map[pointer(child_path)] = self.span(kline, kcol, vlast)
+            last = node.start_mark.line + 1
+            for key_node, value_node in self._entries(node):
+                key = self.key_of(key_node)
+                if key in out:
+                    raise DuplicateKey(key, key_node)
+                child = [*path, key]
+                plain, vlast = self.convert(value_node, child)
+                out[key] = plain
+                self.source_map[pointer(child)] = self.span(key_node, vlast)
                 last = max(last, vlast)
             return out, last
-        if isinstance(node, CommentedSeq):
+        if isinstance(node, SequenceNode):
             items: list[Any] = []
-            last = node.lc.line + 1
-            for index, value in enumerate(node):
-                try:
-                    iline, icol = node.lc.item(index)
-                except (KeyError, TypeError):
-                    iline, icol = node.lc.line, node.lc.col
-                child_path = [*path, index]
-                plain, vlast = self.convert(value, child_path)
-                if not isinstance(value, CommentedMap | CommentedSeq):
-                    vlast = iline + 1 + _extra_lines(value)
+            last = node.start_mark.line + 1
+            for index, item in enumerate(node.value):
+                child = [*path, index]
+                plain, vlast = self.convert(item, child)
                 items.append(plain)
-                self.source_map[pointer(child_path)] = self.span(iline, icol, vlast)
+                self.source_map[pointer(child)] = self.span(item, vlast)
                 last = max(last, vlast)
             return items, last
-        return _scalar(node), 0
+        assert isinstance(node, ScalarNode)
+        return _scalar(node), _last_line(node)
 
 
-def expanded_size(node: Any, memo: dict[int, int] | None = None) -> int:
+def expanded_size(node: Node, memo: dict[int, int] | None = None) -> int:
     """Node count once aliases are expanded, computed without expanding them (memoised by
-    identity: an alias is the same Python object as its anchor)."""
+    identity: an alias is the same node object as its anchor)."""
     memo = {} if memo is None else memo
-    if not isinstance(node, CommentedMap | CommentedSeq):
+    if isinstance(node, ScalarNode):
         return 1
     known = memo.get(id(node))
     if known is not None:
         return known
     memo[id(node)] = MAX_NODES + 1  # a self-referencing alias counts as infinite
-    children = node.values() if isinstance(node, CommentedMap) else node
+    children = [n for pair in node.value for n in pair] if isinstance(node, MappingNode) \
+        else node.value
     total = 1
     for child in children:
         total += expanded_size(child, memo)
@@ -143,33 +226,11 @@ def expanded_size(node: Any, memo: dict[int, int] | None = None) -> int:
 
 
 def _key(key: Any) -> str:
-    if isinstance(key, ScalarBoolean | bool):
+    if isinstance(key, bool):
         return "true" if key else "false"
+    if key is None:
+        return "null"
     return str(key)
-
-
-def _extra_lines(value: Any) -> int:
-    if isinstance(value, str) and "\n" in value.rstrip("\n"):
-        return value.rstrip("\n").count("\n") + 1
-    return 0
-
-
-def _scalar(node: Any) -> Any:
-    if isinstance(node, TaggedScalar):
-        return node.value
-    if isinstance(node, ScalarBoolean | bool):
-        return bool(node)
-    if isinstance(node, int):
-        return int(node)
-    if isinstance(node, float):
-        return float(node)
-    if isinstance(node, str):
-        return str(node)
-    if isinstance(node, datetime.date | datetime.datetime):
-        return node.isoformat()
-    if node is None:
-        return None
-    return str(node)
 
 
 def parse_documents(text: str, file: str) -> Iterator[Document | ParseFailure]:
@@ -177,17 +238,21 @@ def parse_documents(text: str, file: str) -> Iterator[Document | ParseFailure]:
     yaml = _yaml()
     text = DOCUMENT_BOM.sub("", text)
     try:
-        for raw in yaml.load_all(text):
+        for raw in yaml.compose_all(text):
+            if raw is None:
+                continue
             converter = _Converter(file)
             try:
                 if expanded_size(raw) > MAX_NODES:
                     raise DocumentTooLarge(f"more than {MAX_NODES} nodes once aliases are expanded")
                 data, last = converter.convert(raw, [])
             except DocumentTooLarge as exc:
-                line = getattr(getattr(raw, "lc", None), "line", 0) + 1
-                yield ParseFailure(line, 1, str(exc))
+                yield ParseFailure(raw.start_mark.line + 1, 1, str(exc))
                 return
-            start = raw.lc.line + 1 if isinstance(raw, CommentedMap | CommentedSeq) else 1
+            except DuplicateKey as exc:
+                yield ParseFailure(exc.line, exc.column, str(exc))
+                return
+            start = raw.start_mark.line + 1
             yield Document(data, start, max(last, start), converter.source_map)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
