@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from iacguard.config import build_config, find_config_file, read_config_file
+from iacguard.config import Config, build_config, find_config_file, read_config_file
 from iacguard.engine import open_session
 from iacguard.errors import IacguardError
-from iacguard.model import PolicyMeta, Severity
+from iacguard.model import PolicyMeta, ScanResult, Severity
 from iacguard.plugin import Plugins, make_plugins
 from iacguard.reporting import RenderOptions
 
@@ -86,25 +86,33 @@ def build_parser(plugins: Plugins) -> tuple[argparse.ArgumentParser, list[str]]:
     return parser, plugin_options
 
 
-def _run_scan(args: argparse.Namespace, plugins: Plugins, plugin_options: list[str]) -> int:
+def _config(args: argparse.Namespace, plugin_options: list[str], **overrides: Any) -> Config:
+    """The run's configuration: the config file, then the command line on top."""
     for path in args.paths:
         if not path.exists():
             raise UsageError(f"no such file or directory: {path}")
     config_path = args.config or find_config_file(args.paths[0])
     file_data = read_config_file(config_path) if config_path else {}
-    config = build_config(
-        file_data,
-        {
-            "fail_on": args.fail_on,
-            "select": args.select,
-            "ignore": args.ignore,
-            "unknowns": args.unknowns,
-            "exclude": args.exclude,
-            "options": {
-                k: getattr(args, k) for k in plugin_options if getattr(args, k) not in (None, [])
-            },
-        },
-    )
+    options = {k: getattr(args, k) for k in plugin_options
+               if getattr(args, k, None) not in (None, [])}
+    return build_config(file_data, {**overrides, "exclude": args.exclude, "options": options})
+
+
+def _emit(text: str, output: Path | None, result: ScanResult) -> None:
+    """Write the report (to `output` or stdout) and each internal error to stderr."""
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    for error in result.errors:
+        where = f" ({error.path})" if error.path else ""
+        print(f"iacguard: error: {error.kind}{where}: {error.message.splitlines()[0]}",
+              file=sys.stderr)
+
+
+def _run_scan(args: argparse.Namespace, plugins: Plugins, plugin_options: list[str]) -> int:
+    config = _config(args, plugin_options, fail_on=args.fail_on, select=args.select,
+                     ignore=args.ignore, unknowns=args.unknowns)
     reporters = plugins.register_reporters()
     if args.format not in reporters.names():
         raise UsageError(f"unknown format {args.format!r} (one of: {', '.join(reporters.names())})")
@@ -115,15 +123,7 @@ def _run_scan(args: argparse.Namespace, plugins: Plugins, plugin_options: list[s
     color = args.color == "always" or (
         args.color == "auto" and stream_is_tty and not os.environ.get("NO_COLOR")
     )
-    text = reporters.get(args.format)(result, RenderOptions(color=color))
-    if args.output:
-        args.output.write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
-    for error in result.errors:
-        where = f" ({error.path})" if error.path else ""
-        print(f"iacguard: error: {error.kind}{where}: {error.message.splitlines()[0]}",
-              file=sys.stderr)
+    _emit(reporters.get(args.format)(result, RenderOptions(color=color)), args.output, result)
     code = result.exit_code()
     if code == 1 and args.no_fail:
         return 0
@@ -195,26 +195,10 @@ def _run_explain(plugins: Plugins, key: str) -> int:
 def _run_graph(args: argparse.Namespace, plugins: Plugins, plugin_options: list[str]) -> int:
     from iacguard_reporters.graph_render import render  # the drawing lives in a plugin package
 
-    for path in args.paths:
-        if not path.exists():
-            raise UsageError(f"no such file or directory: {path}")
-    config_path = args.config or find_config_file(args.paths[0])
-    file_data = read_config_file(config_path) if config_path else {}
-    options = {k: getattr(args, k) for k in plugin_options
-               if getattr(args, k, None) not in (None, [])}
-    config = build_config(file_data, {"exclude": args.exclude, "options": options})
-    session = open_session(plugins, config, args.paths)
+    session = open_session(plugins, _config(args, plugin_options), args.paths)
     session.load(args.paths)
     result, graph = session.check()
-    text = render(graph, result, args.format)
-    if args.output:
-        args.output.write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
-    for error in result.errors:
-        where = f" ({error.path})" if error.path else ""
-        print(f"iacguard: error: {error.kind}{where}: {error.message.splitlines()[0]}",
-              file=sys.stderr)
+    _emit(render(graph, result, args.format), args.output, result)
     return 2 if result.errors else 0
 
 
