@@ -93,19 +93,27 @@ def container_runs_as_root(ctx: CheckContext[NoParams]) -> Iterator[Violation]:
                                    "non-zero runAsUser, in the container or the pod)")
 
 
-def privilege_escalation_allowed(ctx: CheckContext[NoParams]) -> Iterator[Violation]:
+def _container_flag(ctx: CheckContext[NoParams], field: str, required: bool, missing: str,
+                    wrong: str) -> Iterator[Violation]:
+    """A container-only securityContext boolean that must be `required`: reported at the
+    container when absent (`missing`), at the field when set otherwise (`wrong`)."""
     for pod, container in _containers(ctx, linux_only=True):
-        path: Path = (*container.path, "securityContext", "allowPrivilegeEscalation")
+        path: Path = (*container.path, "securityContext", field)
         value = get(pod.workload.body, path)
         where = describe(container)
         if is_unknown(value):
-            yield from ctx.unresolved(pod.workload, path, f"{where} allowPrivilegeEscalation")
+            yield from ctx.unresolved(pod.workload, path, f"{where} {field}")
         elif value is MISSING or value is None:
-            yield Violation.at(pod.workload, container.path,
-                               f"{where} does not set allowPrivilegeEscalation: false (setuid "
-                               "binaries can gain privileges)")
-        elif truthy(value) is not False:
-            yield Violation.at(pod.workload, path, f"{where} allows privilege escalation")
+            yield Violation.at(pod.workload, container.path, f"{where} {missing}")
+        elif truthy(value) is not required:
+            yield Violation.at(pod.workload, path, f"{where} {wrong}")
+
+
+def privilege_escalation_allowed(ctx: CheckContext[NoParams]) -> Iterator[Violation]:
+    yield from _container_flag(
+        ctx, "allowPrivilegeEscalation", False,
+        "does not set allowPrivilegeEscalation: false (setuid binaries can gain privileges)",
+        "allows privilege escalation")
 
 
 def _capability(name: object) -> str:
@@ -322,16 +330,7 @@ def unconfined_seccomp(ctx: CheckContext[NoParams]) -> Iterator[Violation]:
 
 
 def writable_root_filesystem(ctx: CheckContext[NoParams]) -> Iterator[Violation]:
-    for pod, container in _containers(ctx, linux_only=True):
-        path: Path = (*container.path, "securityContext", "readOnlyRootFilesystem")
-        value = get(pod.workload.body, path)
-        where = describe(container)
-        if is_unknown(value):
-            yield from ctx.unresolved(pod.workload, path, f"{where} readOnlyRootFilesystem")
-        elif value is MISSING or value is None:
-            yield Violation.at(pod.workload, container.path,
-                               f"{where} has a writable root filesystem (readOnlyRootFilesystem "
-                               "not set)")
-        elif truthy(value) is not True:
-            yield Violation.at(pod.workload, path,
-                               f"{where} has a writable root filesystem")
+    yield from _container_flag(
+        ctx, "readOnlyRootFilesystem", True,
+        "has a writable root filesystem (readOnlyRootFilesystem not set)",
+        "has a writable root filesystem")
