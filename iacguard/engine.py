@@ -112,18 +112,14 @@ class Session:
         if self._excluded(directory):
             return
         claimed = self._load_unit(directory)
-        consumed: set[Path] = set()
-        if claimed is not None:
-            if not claimed.descend:
-                return
-            consumed = set(claimed.consumed)
+        if claimed is not None and not claimed.descend:
+            return
         try:
             entries = sorted(directory.iterdir(), key=lambda p: p.name)
         except OSError:
             return
         for entry in entries:
-            if entry.is_symlink() or entry in consumed or entry in self.consumed \
-                    or self._excluded(entry):
+            if entry.is_symlink() or entry in self.consumed or self._excluded(entry):
                 continue
             if entry.is_file():
                 self._load_unit(entry)

@@ -149,3 +149,9 @@ def cloud_for(graph: ResourceGraph, service: Resource, configured: str) -> str:
         return configured
     cluster = cluster_of(graph, service)
     return CLUSTER_CLOUD.get(cluster.kind, "auto") if cluster is not None else "auto"
+
+
+def is_public_load_balancer(graph: ResourceGraph, service: Resource, configured_cloud: str) -> bool:
+    """A LoadBalancer Service that is internet-facing, judged for the cloud that decides."""
+    return is_load_balancer(service) and exposure(service, cloud_for(graph, service,
+                                                                      configured_cloud)).public

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict
 from iacguard.checks import CheckContext, NoParams
 from iacguard.model import EdgeKind, Resource, Violation
 from iacguard.values import as_list, get
-from iacguard_k8s_policies.exposure import cloud_for, exposure, is_load_balancer
+from iacguard_k8s_policies.exposure import is_public_load_balancer
 
 
 def nodeport_service(ctx: CheckContext[NoParams]) -> Iterator[Violation]:
@@ -55,7 +55,7 @@ def too_many_public_load_balancers(ctx: CheckContext[LbCountParams]) -> Iterator
     p = ctx.params
     groups: dict[str, dict[tuple[str | None, str], Resource]] = {}
     for service in ctx.graph.resources("Service"):
-        if is_load_balancer(service) and exposure(service, cloud_for(ctx.graph, service, p.cloud)).public:
+        if is_public_load_balancer(ctx.graph, service, p.cloud):
             scope = namespace_of(service) or "" if p.per == "namespace" else ""
             # The same Service rendered under several profiles counts once.
             groups.setdefault(scope, {}).setdefault((namespace_of(service), service.name),

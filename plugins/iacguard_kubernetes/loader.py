@@ -71,9 +71,7 @@ def load_text(text: str, file: Path, ctx: LoadContext, *, format: str = "kuberne
             break
         for obj, sub in _objects(item):
             smap = _sub_map(item, sub)
-            whole = smap.get("") if sub else None
-            start = whole.start_line if whole else item.start_line
-            end = whole.end_line if whole else item.end_line
+            start, end = item.start_line, item.end_line
             if sub:
                 item_span = item.source_map.get(sub)
                 if item_span is not None:

@@ -5,12 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from iacguard_k8s_policies.exposure import (
-    cloud_for,
-    exposure,
-    is_designated_entry_point,
-    is_load_balancer,
-)
+from iacguard_k8s_policies.exposure import is_designated_entry_point, is_public_load_balancer
 from iacguard_tf_policies.aws_network import subnet_exposure
 from iacguard_tf_policies.common import referenced, referrers
 from pydantic import BaseModel, ConfigDict
@@ -68,7 +63,7 @@ def _exposure_of(graph: ResourceGraph, service: Resource, params: ExposedOnPubli
     kind = get(service.body, ("spec", "type"))
     if kind == "NodePort":
         return "opens a NodePort on every node"
-    if is_load_balancer(service) and exposure(service, cloud_for(graph, service, params.cloud)).public \
+    if is_public_load_balancer(graph, service, params.cloud) \
             and not is_designated_entry_point(service, params.public_entry_points):
         return "gets an internet-facing load balancer (and a NodePort on every node)"
     return None

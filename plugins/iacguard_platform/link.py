@@ -16,11 +16,11 @@
 from __future__ import annotations
 
 import fnmatch
-import os
 from pathlib import Path
 
 from iacguard.config import Config
 from iacguard.graph import ResourceGraph
+from iacguard.loading import LoadContext
 from iacguard.model import Edge, EdgeKind, Resource
 from iacguard.values import as_dict
 
@@ -68,7 +68,7 @@ def link(graph: ResourceGraph, config: Config, root: Path) -> None:
     for obj in [*objects, *releases.values()]:
         target: Resource | None = None
         how = ""
-        rel = Path(os.path.relpath(obj.origin.file, root)).as_posix() if configured else ""
+        rel = LoadContext(root, config).relpath(Path(obj.origin.file)) if configured else ""
         for glob, cluster in configured:
             if fnmatch.fnmatch(rel, glob):
                 target, how = cluster, f"configuration ({glob})"
