@@ -133,6 +133,10 @@ class Resource(_Frozen):
     address: str | None = None
     api_version: str | None = None
     variant: str | None = None
+    # The deployment scope: the resources that deploy together (one Terraform root, one
+    # rendered chart profile, one kustomize build, one folder of loose manifests). Set by the
+    # engine from the unit; linking and scope-wide policies never cross scopes.
+    scope: str | None = None
     body: dict[str, Any] = Field(default_factory=dict)
     origin: SourceSpan
     source_map: dict[str, SourceSpan] = Field(default_factory=dict)
