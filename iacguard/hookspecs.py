@@ -5,9 +5,11 @@ whose functions are marked with ``iacguard.hookimpl`` and named after these spec
 Built-in plugins are registered exactly the same way. Implementations may take fewer
 arguments than the spec; hooks are always called with keyword arguments.
 
-Order of a scan: ``iacguard_addoption`` (CLI start-up) -> ``iacguard_policy_dirs`` and
-``iacguard_register_checks`` (catalogue) -> ``iacguard_collect`` per directory and file
--> ``iacguard_link`` -> checks -> ``iacguard_register_reporters`` (output).
+Order of a scan: ``iacguard_addoption`` and ``iacguard_add_commands`` (CLI start-up) ->
+``iacguard_policy_dirs``, ``iacguard_register_checks`` and ``iacguard_edge_kinds``
+(catalogue and graph schema) -> plan: ``iacguard_claim`` per directory and file -> load:
+``iacguard_load`` per claimed unit (which may call ``iacguard_render_chart`` through
+``ctx.render_chart``) -> ``iacguard_link`` -> checks -> ``iacguard_register_reporters``.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
     from iacguard.checks import CheckRegistry
     from iacguard.config import Config
     from iacguard.graph import ResourceGraph
-    from iacguard.loading import LoadContext, LoadResult
+    from iacguard.loading import ChartRequest, Claim, LoadContext, LoadResult
     from iacguard.reporting import ReporterRegistry
 
 hookspec = pluggy.HookspecMarker("iacguard")
@@ -60,19 +62,65 @@ def iacguard_register_checks(registry: CheckRegistry) -> None:
     """
 
 
-@hookspec(firstresult=True)
-def iacguard_collect(path: Path, ctx: LoadContext) -> LoadResult | None:
-    """Claim a directory or a file and load its resources, or return ``None``.
+@hookspec
+def iacguard_add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add subcommands to ``iacguard``.
 
-    Called for every directory (before its files) and then for every file not consumed
-    by a directory claim. Stops at the first non-``None`` result. A claimed file with
-    nothing of interest returns an empty ``LoadResult`` (it is then skipped quietly).
-    Broken input is reported in ``LoadResult.problems`` with file and line, never raised.
-    Must be a pure function of the files and ``ctx`` (the engine may run it in another
-    process or serve it from a cache).
+    Each added parser sets ``run`` with ``set_defaults(run=func)``; ``func(args) -> int`` is
+    called with the parsed arguments and returns the exit code.
+    """
+
+
+@hookspec
+def iacguard_edge_kinds() -> dict[str, str]:
+    """Edge kinds this plugin draws, name -> one-line description.
+
+    The graph refuses an edge whose kind no plugin (nor the core's well-known
+    ``EdgeKind``) declared.
+    """
+    return {}
+
+
+@hookspec(firstresult=True)
+def iacguard_claim(path: Path, ctx: LoadContext) -> Claim | None:
+    """Plan phase: claim a directory or a file as a unit of this loader, or return ``None``.
+
+    Called for every directory (before its files) and for every file no claim owns. Stops
+    at the first non-``None`` result. Must be cheap and read only through ``ctx.fs``: the
+    engine records what a claim read, and claims again only when that changes.
 
     :param path: absolute path of the directory or file.
-    :param ctx: the scan root and configuration.
+    :param ctx: the scan root, configuration and file system.
+    """
+
+
+@hookspec(firstresult=True)
+def iacguard_load(claim: Claim, ctx: LoadContext) -> LoadResult | None:
+    """Load phase: the resources of one unit this plugin claimed (``claim.loader``).
+
+    Returns ``None`` for claims of other loaders. A claimed file with nothing of interest
+    returns an empty ``LoadResult`` (it is then skipped quietly). Broken input is reported
+    in ``LoadResult.problems`` with file and line, never raised. Must be a pure function of
+    the claim, what it reads through ``ctx.fs`` and ``ctx.config``: the engine may run it in
+    another process or serve it from a cache keyed by its recorded inputs.
+    """
+
+
+@hookspec(firstresult=True)
+def iacguard_render_chart(request: ChartRequest, ctx: LoadContext) -> LoadResult | None:
+    """Render a local Helm chart for another loader (``ctx.render_chart``).
+
+    Returns the rendered objects and problems, or ``None`` if this plugin renders no charts.
+    """
+
+
+@hookspec(firstresult=True)
+def iacguard_collect(path: Path, ctx: LoadContext) -> LoadResult | None:
+    """Legacy one-step loader: claim *and* load a directory or file, or return ``None``.
+
+    Asked after ``iacguard_claim`` found no claimant. Such a unit is loaded during the walk,
+    so it cannot be cached or loaded in parallel; its ``consumed`` files are owned and
+    ``descend`` says whether the walk goes on below a directory. Prefer claim + load.
     """
 
 

@@ -18,7 +18,7 @@ from iacguard.checks import CheckRegistry
 from iacguard.config import Config
 from iacguard.errors import PluginLoadError
 from iacguard.graph import ResourceGraph
-from iacguard.loading import LoadContext, LoadResult
+from iacguard.loading import ChartRequest, Claim, LoadContext, LoadResult
 from iacguard.reporting import ReporterRegistry
 
 ENTRY_POINT_GROUP = "iacguard"
@@ -64,9 +64,30 @@ class Plugins:
                 impl(registry=registry)
         return registry
 
+    def claim(self, path: Path, ctx: LoadContext) -> Claim | None:
+        claim: Claim | None = self.pm.hook.iacguard_claim(path=path, ctx=ctx)
+        return claim
+
+    def load(self, claim: Claim, ctx: LoadContext) -> LoadResult | None:
+        result: LoadResult | None = self.pm.hook.iacguard_load(claim=claim, ctx=ctx)
+        return result
+
     def collect(self, path: Path, ctx: LoadContext) -> LoadResult | None:
         result: LoadResult | None = self.pm.hook.iacguard_collect(path=path, ctx=ctx)
         return result
+
+    def render_chart(self, request: ChartRequest, ctx: LoadContext) -> LoadResult | None:
+        result: LoadResult | None = self.pm.hook.iacguard_render_chart(request=request, ctx=ctx)
+        return result
+
+    def edge_kinds(self) -> dict[str, str]:
+        kinds: dict[str, str] = {}
+        for declared in self.pm.hook.iacguard_edge_kinds():
+            kinds.update(declared)
+        return kinds
+
+    def add_commands(self, subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+        self.pm.hook.iacguard_add_commands(subparsers=subparsers)
 
     def link(self, graph: ResourceGraph, config: Config, root: Path) -> None:
         self.pm.hook.iacguard_link(graph=graph, config=config, root=root)
