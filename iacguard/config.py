@@ -28,6 +28,18 @@ class PolicySettings(BaseModel):
         return None if value is None else Severity.parse(value)
 
 
+class ScopeRule(BaseModel):
+    """Folders that deploy together: loose manifests (and units) under any of `paths` (globs
+    relative to the scan root) form the scope `name`, deployed to `cluster` (a Terraform
+    address) when given."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    paths: list[str] = Field(min_length=1)
+    cluster: str | None = None
+
+
 class Config(BaseModel):
     """Everything that changes what a scan reports.
 
@@ -46,6 +58,7 @@ class Config(BaseModel):
     exclude: list[str] = Field(default_factory=list)
     unknowns: Literal["report", "fail", "ignore"] = "report"
     options: dict[str, Any] = Field(default_factory=dict)
+    scopes: list[ScopeRule] = Field(default_factory=list)
 
     @field_validator("fail_on", mode="before")
     @classmethod

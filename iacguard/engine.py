@@ -1,17 +1,23 @@
-"""The sole orchestrator: walk -> load (per file or claimed directory) -> link -> check.
+"""The sole orchestrator: plan -> load -> link -> check -> finding pipeline.
 
-Loading is split into *units* (a file, or a directory a loader claimed), each loaded by a
-pure function of its files and the configuration. A `Session` keeps the result of every
-unit, so one unit can be re-loaded (an editor saving a file) without re-loading the rest;
-the graph is then rebuilt from the kept units and re-linked, which is cheap.
+- **plan** (`planning.py`): the walk asks loaders which paths are units and which files
+  each owns; ownership is resolved after the walk, so results do not depend on walk order.
+- **load**: each unit is loaded by a pure function of its claim, the files it reads through
+  the session's file system (disk plus editor overlays) and the configuration; what it read
+  is recorded as its `Inputs`, which answer "which units does this file change affect".
+- **link** and **check** run over the graph built from the kept units; the finding pipeline
+  (`findings.py`) turns violations and load problems into findings.
+
+A `Session` keeps every unit, so after a change (`reload(files)`, `set_overlay(path, text)`)
+only the units whose claim or inputs the change touches are re-loaded; the graph is rebuilt
+from the kept units, re-linked and re-checked, which stays cheap because linking and
+checking are linear in resources (measured in `benchmarks/`).
 """
 
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import os
-import traceback
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
@@ -23,25 +29,23 @@ from pydantic import BaseModel
 from iacguard.checks import CheckContext, CheckRegistry
 from iacguard.config import Config
 from iacguard.errors import PolicyDefinitionError
+from iacguard.findings import Candidate, FindingPipeline, Located, from_problem, from_violation
+from iacguard.fs import FileSystem, Inputs
 from iacguard.graph import ResourceGraph
-from iacguard.loading import LoadContext, LoadProblem, LoadResult
+from iacguard.loading import Claim, LoadContext, LoadProblem, LoadResult, Memo
 from iacguard.model import (
-    Finding,
-    Location,
+    EdgeKind,
     PolicyMeta,
     Resource,
-    ResourceRef,
     ScanError,
     ScanResult,
     Severity,
     SourceSpan,
-    Violation,
 )
+from iacguard.planning import LEGACY_LOADER, PlannedUnit, Planner, crash_message
 from iacguard.plugin import Plugins
 from iacguard.policies import LOAD_PROBLEM_CHECK, load_catalogue
-from iacguard.values import pointer
-
-SKIPPED_DIRS = {"node_modules", "__pycache__"}
+from iacguard.scopes import resource_scope, unit_scope
 
 
 def iacguard_version() -> str:
@@ -52,9 +56,9 @@ def iacguard_version() -> str:
 
 
 def scan_root(paths: Sequence[Path]) -> Path:
-    """The directory reported paths are relative to."""
+    """The directory reported paths are relative to (resolved like every loaded file)."""
     dirs = [p if p.is_dir() else p.parent for p in (q.resolve() for q in paths)]
-    return Path(os.path.commonpath([str(d) for d in dirs])) if dirs else Path.cwd()
+    return Path(os.path.commonpath([str(d) for d in dirs])) if dirs else Path.cwd().resolve()
 
 
 @dataclass
@@ -66,11 +70,22 @@ class ActivePolicy:
 
 @dataclass
 class Unit:
-    """One loaded unit and what it yielded."""
+    """One loaded unit: its claim, what it yielded and what it read."""
 
     path: Path
     result: LoadResult
     crashed: ScanError | None = None
+    claim: Claim | None = None
+    scope: str = "."
+    resources: list[Resource] = field(default_factory=list)  # with their scope set
+
+    @property
+    def inputs(self) -> Inputs:
+        return self.result.inputs
+
+    def files(self) -> set[Path]:
+        owned = self.claim.owns if self.claim is not None else ()
+        return {self.path, *(Path(p).resolve() for p in (*owned, *self.result.consumed))}
 
 
 @dataclass
@@ -81,110 +96,142 @@ class Session:
     policies: list[ActivePolicy]
     catalogue: list[PolicyMeta]
     checks: CheckRegistry
+    edge_kinds: frozenset[str] = frozenset(k.value for k in EdgeKind)
     units: dict[Path, Unit] = field(default_factory=dict)
-    consumed: set[Path] = field(default_factory=set)  # files some unit already handled
+    fs: FileSystem = field(default_factory=FileSystem)
+    memo: Memo = field(default_factory=Memo)
+    pipeline: FindingPipeline = field(default_factory=FindingPipeline)
+    paths: list[Path] = field(default_factory=list)
+    loads: int = 0  # counter: units loaded (not reused) over the session's life
+    _planner: Planner | None = None
 
     # -- loading ----------------------------------------------------------------------
+    def context(self) -> LoadContext:
+        return LoadContext(self.root, self.config, self.fs, self.memo, self.plugins)
+
+    @property
+    def planner(self) -> Planner:
+        if self._planner is None:
+            self._planner = Planner(self.plugins, self.context, self._excluded)
+        return self._planner
+
     def load(self, paths: Iterable[Path]) -> None:
         for path in paths:
-            path = path.resolve()
-            if path.is_dir():
-                self._walk(path)
-            elif path.is_file():
-                self._load_unit(path)
+            resolved = Path(os.path.abspath(path)).resolve()
+            if resolved not in self.paths:
+                self.paths.append(resolved)
+        self._refresh(None)
 
-    def reload(self, file: Path) -> None:
-        """Re-load the unit that holds `file` (or `file` alone if it is new)."""
-        file = file.resolve()
-        owner = next((u.path for u in self.units.values() if file in self._files_of(u)), file)
-        self.units.pop(owner, None)
-        if owner.exists():
-            self._load_unit(owner)
+    def reload(self, *files: Path) -> None:
+        """Bring the session up to date after `files` changed on disk (edited, created or
+        deleted): only the units whose claim or inputs they touch are loaded again."""
+        changed = {Path(os.path.abspath(f)) for f in files}
+        changed |= {c.resolve() for c in changed}
+        self.planner.invalidate(changed)
+        self._refresh(changed)
 
-    def _files_of(self, unit: Unit) -> set[Path]:
-        return {unit.path, *unit.result.consumed}
+    def set_overlay(self, path: Path, content: bytes | None) -> None:
+        """An editor buffer for `path` (None: back to the disk), then `reload(path)`."""
+        key = Path(os.path.abspath(path)).resolve()
+        overlays = dict(self.fs.overlays)
+        if content is None:
+            overlays.pop(key, None)
+        else:
+            overlays[key] = content
+        self.fs = FileSystem(overlays)
+        self.reload(key)
+
+    def affected_by(self, file: Path) -> list[Path]:
+        """The file -> units index: the units a change to `file` makes stale."""
+        key = Path(os.path.abspath(file)).resolve()
+        return sorted(u.path for u in self.units.values()
+                      if u.path == key or u.inputs.touches(key) or key in u.files())
 
     def _excluded(self, path: Path) -> bool:
         rel = LoadContext(self.root, self.config).relpath(path)
         return any(fnmatch.fnmatch(rel, pattern) for pattern in self.config.exclude)
 
-    def _walk(self, directory: Path) -> None:
-        if self._excluded(directory):
-            return
-        claimed = self._load_unit(directory)
-        if claimed is not None and not claimed.descend:
-            return
-        try:
-            entries = sorted(directory.iterdir(), key=lambda p: p.name)
-        except OSError:
-            return
-        for entry in entries:
-            if entry.is_symlink() or entry in self.consumed or self._excluded(entry):
-                continue
-            if entry.is_file():
-                self._load_unit(entry)
-        for entry in entries:
-            if entry.is_dir() and not entry.is_symlink():
-                if entry.name.startswith(".") or entry.name in SKIPPED_DIRS:
-                    continue
-                self._walk(entry)
+    def _refresh(self, changed: set[Path] | None) -> None:
+        plan = self.planner.plan(self.paths)
+        kept: dict[Path, Unit] = {}
+        for path, planned in plan.units.items():
+            old = self.units.get(path)
+            if old is not None and changed is not None and (
+                    old.result is planned.legacy if planned.legacy is not None
+                    else old.claim == planned.claim and not _touched(old, changed)):
+                kept[path] = old
+            else:
+                kept[path] = self._load_unit(path, planned)
+        for path in plan.unclaimed:
+            kept[path] = self._unclaimed(path)
+        # Files a unit consumed while loading (a Terraform `file()` target) are reported
+        # through that unit only; computed over all units, so independent of load order.
+        consumed = {Path(p).resolve() for u in kept.values() for p in u.result.consumed
+                    if Path(p).resolve() != u.path}
+        self.units = {p: u for p, u in kept.items() if p not in consumed}
 
-    def _load_unit(self, path: Path) -> LoadResult | None:
-        ctx = LoadContext(root=self.root, config=self.config)
+    def _load_unit(self, path: Path, planned: PlannedUnit) -> Unit:
+        self.loads += 1
+        if planned.legacy is not None:
+            return self._unit(path, planned, planned.legacy, planned.crashed)
+        ctx = self.context().recording()
+        assert ctx.fs.inputs is not None
         try:
-            result = self.plugins.collect(path, ctx)
+            result = self.plugins.load(planned.claim, ctx) or LoadResult()
         except Exception as exc:  # a loader bug: report it, keep scanning the rest
-            error = ScanError(
-                kind="loader-crashed",
-                message=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=4)}",
-                path=ctx.relpath(path),
-            )
-            self.units[path] = Unit(path, LoadResult(), crashed=error)
-            return None
-        if result is None:
-            return None
-        self.units[path] = Unit(path, result)
-        # A file another unit reads (a Terraform `file()`, a kustomization's resources) is
-        # reported through that unit only, whether it was walked before or comes later.
-        for file in (p.resolve() for p in result.consumed):
-            self.consumed.add(file)
-            if file != path and file in self.units and not file.is_dir():
-                del self.units[file]
-        return result
+            error = ScanError(kind="loader-crashed", message=crash_message(exc),
+                              path=ctx.relpath(path))
+            return self._unit(path, planned, LoadResult(inputs=ctx.fs.inputs), error)
+        ctx.fs.inputs.merge(planned.inputs)
+        result.inputs = ctx.fs.inputs
+        return self._unit(path, planned, result, None)
+
+    def _unit(self, path: Path, planned: PlannedUnit, result: LoadResult,
+              crashed: ScanError | None) -> Unit:
+        rel = LoadContext(self.root, self.config).relpath(path)
+        scope = unit_scope(rel, planned.is_directory, self.config)
+        resources = [r if r.scope is not None else
+                     r.model_copy(update={"scope": resource_scope(scope, r.variant)})
+                     for r in result.resources]
+        return Unit(path, result, crashed, planned.claim, scope, resources)
+
+    def _unclaimed(self, path: Path) -> Unit:
+        problem = LoadProblem(
+            span=SourceSpan(file=str(path), precision="file"),
+            message="no loader reads this file: it is not Terraform, a Terraform plan, a Helm "
+                    "chart, a kustomization or a Kubernetes manifest")
+        return Unit(path, LoadResult(problems=[problem]), None, Claim(LEGACY_LOADER, path))
 
     # -- graph ------------------------------------------------------------------------
     def build_graph(self) -> tuple[ResourceGraph, list[ScanError]]:
-        graph = ResourceGraph()
+        graph = ResourceGraph(edge_kinds=self.edge_kinds)
+        ctx = LoadContext(self.root, self.config)
         for unit in sorted(self.units.values(), key=lambda u: str(u.path)):
-            for resource in unit.result.resources:
-                if resource.id in graph:
-                    resource = resource.model_copy(update={"id": _unique_id(graph, resource.id)})
+            for resource in unit.resources:
+                if resource.id in graph:  # the same object from two units: name the unit
+                    rid = _unique_id(graph, f"{resource.id}#{ctx.relpath(unit.path)}")
+                    resource = resource.model_copy(update={"id": rid})
                 graph.add_resource(resource)
         errors: list[ScanError] = []
         try:
             self.plugins.link(graph, self.config, self.root)
         except Exception as exc:
-            errors.append(
-                ScanError(
-                    kind="linker-crashed",
-                    message=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=4)}",
-                )
-            )
+            errors.append(ScanError(kind="linker-crashed", message=crash_message(exc)))
         return graph, errors
 
     # -- checking ---------------------------------------------------------------------
     def check(self) -> tuple[ScanResult, ResourceGraph]:
         graph, errors = self.build_graph()
         errors = [u.crashed for u in self.units.values() if u.crashed] + errors
-        findings: dict[str, Finding] = {}
-        across_variants: dict[tuple[str, str, int, str], list[Finding]] = {}
+        where = Located(LoadContext(self.root, self.config).relpath)
+        candidates: list[Candidate] = []
         by_name = {p.meta.name: p for p in self.policies}
-        for unit in self.units.values():
-            for index, problem in enumerate(unit.result.problems):
+        for unit in sorted(self.units.values(), key=lambda u: str(u.path)):
+            for problem in unit.result.problems:
                 active = by_name.get(problem.rule)
                 if active is not None:
-                    finding = self._problem_finding(active, problem, index)
-                    findings.setdefault(finding.fingerprint, finding)
+                    candidates.append(from_problem(active.meta, active.severity, problem.span,
+                                                   problem.message, where))
         for active in self.policies:
             if active.params is None:
                 continue
@@ -192,128 +239,33 @@ class Session:
             assert check is not None
             ctx = CheckContext(graph, active.meta, active.params, self.config)
             try:
-                for violation in check.func(ctx):
-                    finding = self._finding(active, violation)
-                    if violation.resource.variant is None:
-                        findings.setdefault(finding.fingerprint, finding)
-                        continue
-                    identity = _variant_free_identity(active.meta, violation)
-                    loc = finding.location
-                    across_variants.setdefault((identity, loc.path, loc.start_line, finding.message),
-                                               []).append(finding)
+                candidates.extend(from_violation(active.meta, active.severity, v, where)
+                                  for v in check.func(ctx))
             except Exception as exc:
-                errors.append(
-                    ScanError(
-                        kind="check-crashed",
-                        message=f"{active.meta.id} {active.meta.name}: {type(exc).__name__}: "
-                        f"{exc}\n{traceback.format_exc(limit=4)}",
-                        plugin=check.plugin,
-                    )
-                )
-        for finding in _merge_variants(across_variants):
-            findings.setdefault(finding.fingerprint, finding)
+                errors.append(ScanError(
+                    kind="check-crashed",
+                    message=f"{active.meta.id} {active.meta.name}: {crash_message(exc)}",
+                    plugin=check.plugin))
         result = ScanResult(
             version=iacguard_version(),
             root=self.root.as_posix(),
-            findings=sorted(findings.values(), key=Finding.sort_key),
+            findings=self.pipeline.run(candidates),
             errors=sorted(errors, key=lambda e: (e.kind, e.path or "", e.message)),
             policies=[p.meta for p in self.policies],
-            files_scanned=len({f for u in self.units.values() for f in self._files_of(u)}),
+            files_scanned=len({f for u in self.units.values() for f in u.files()}),
             resources=len(graph),
             fail_on=self.config.fail_on,
         )
         return result, graph
 
-    def _location(self, span: SourceSpan) -> Location:
-        return Location(
-            path=LoadContext(self.root, self.config).relpath(Path(span.file)),
-            start_line=span.start_line,
-            end_line=max(span.end_line, span.start_line),
-            start_col=span.start_col,
-            end_col=span.end_col,
-            precision=span.precision,
-        )
 
-    def _finding(self, active: ActivePolicy, violation: Violation) -> Finding:
-        resource = violation.resource
-        meta = active.meta
-        identity = f"{meta.id}|{resource.id}|{pointer(violation.path)}|{violation.key}"
-        return Finding(
-            rule_id=meta.id,
-            rule_name=meta.name,
-            category=meta.category,
-            severity=violation.severity if violation.severity is not None else active.severity,
-            title=meta.title,
-            message=violation.message,
-            resource=_ref(resource),
-            location=self._location(resource.span_for(violation.path)),
-            related=[self._location(r.span_for(p)) for r, p in violation.related],
-            fingerprint=_fingerprint(identity),
-            context=dict(sorted(resource.context.items())),
-        )
-
-    def _problem_finding(self, active: ActivePolicy, problem: LoadProblem, index: int) -> Finding:
-        location = self._location(problem.span)
-        ref = ResourceRef(id=f"file:{location.path}", kind="File", name=location.path,
-                          format="file")
-        return Finding(
-            rule_id=active.meta.id,
-            rule_name=active.meta.name,
-            category=active.meta.category,
-            severity=active.severity,
-            title=active.meta.title,
-            message=problem.message,
-            resource=ref,
-            location=location,
-            fingerprint=_fingerprint(f"{active.meta.id}|{ref.id}|{index}|{problem.message}"),
-        )
-
-
-def _variant_free_identity(meta: PolicyMeta, violation: Violation) -> str:
-    """What a finding is about, leaving out which variant (values profile, overlay) produced it."""
-    r = violation.resource
-    return (f"{meta.id}|{r.format}|{r.kind}|{r.namespace}|{r.name}|{pointer(violation.path)}|"
-            f"{violation.key}")
-
-
-def _merge_variants(groups: dict[tuple[str, str, int, str], list[Finding]]) -> list[Finding]:
-    """One finding for what several variants report identically (same rule, object, place and
-    message), its context listing every variant's value (e.g. `profile: ci-a, default`).
-
-    The fingerprint leaves the variant out, so it does not change when a profile is added;
-    where variants disagree (different messages), each keeps its own fingerprint.
-    """
-    identities = [key[0] for key in groups]
-    merged: list[Finding] = []
-    for (identity, path, _, _), members in groups.items():
-        members = sorted(members, key=lambda f: (sorted(f.context.items()), f.resource.id))
-        context: dict[str, str] = {}
-        for key in sorted({k for f in members for k in f.context}):
-            values = sorted({f.context[key] for f in members if key in f.context})
-            context[key] = ", ".join(values)
-        first = members[0]
-        unique = identities.count(identity) == 1
-        fingerprint = _fingerprint(f"{identity}|{path}") if unique else first.fingerprint
-        merged.append(first.model_copy(update={"context": context, "fingerprint": fingerprint}))
-    return merged
-
-
-def _ref(resource: Resource) -> ResourceRef:
-    return ResourceRef(
-        id=resource.id,
-        kind=resource.kind,
-        name=resource.name,
-        format=resource.format,
-        namespace=resource.namespace,
-        address=resource.address,
-    )
-
-
-def _fingerprint(identity: str) -> str:
-    return hashlib.sha256(identity.encode("utf-8")).hexdigest()[:32]
+def _touched(unit: Unit, changed: set[Path]) -> bool:
+    return any(c == unit.path or c in unit.files() or unit.inputs.touches(c) for c in changed)
 
 
 def _unique_id(graph: ResourceGraph, rid: str) -> str:
+    if rid not in graph:
+        return rid
     n = 2
     while f"{rid}#{n}" in graph:
         n += 1
@@ -358,7 +310,8 @@ def open_session(plugins: Plugins, config: Config, paths: Sequence[Path]) -> Ses
             params = checks.validate_params(meta, settings)
         if _selected(meta, config):
             active.append(ActivePolicy(meta, severity, params))
-    return Session(plugins, config, scan_root(paths), active, catalogue, checks)
+    edge_kinds = frozenset({k.value for k in EdgeKind} | set(plugins.edge_kinds()))
+    return Session(plugins, config, scan_root(paths), active, catalogue, checks, edge_kinds)
 
 
 def scan(plugins: Plugins, config: Config, paths: Sequence[Path]) -> tuple[ScanResult, ResourceGraph]:

@@ -2,7 +2,9 @@
 
 Schema, enforced here and nowhere else:
 - node key = `Resource.id`; node data = `{"resource": Resource}` only;
-- edge key = `EdgeKind` value; edge data = `{"edge": Edge}` only.
+- edge key = the edge kind; edge data = `{"edge": Edge}` only; the kind must be one the
+  graph was told about (the core's well-known `EdgeKind`s plus what plugins declare through
+  `iacguard_edge_kinds`), so a misspelt kind fails where it is drawn.
 
 Linkers write through `add_edge`; checks read through the accessors (or `.nx`, a frozen
 view). Nothing else is stored on nodes or edges: no flattened attributes, no styling.
@@ -15,7 +17,7 @@ from collections.abc import Iterable, Iterator
 
 import networkx as nx
 
-from iacguard.model import Edge, EdgeKind, Resource
+from iacguard.model import Edge, Resource
 
 
 class GraphSchemaError(ValueError):
@@ -23,8 +25,10 @@ class GraphSchemaError(ValueError):
 
 
 class ResourceGraph:
-    def __init__(self, resources: Iterable[Resource] = ()) -> None:
+    def __init__(self, resources: Iterable[Resource] = (),
+                 edge_kinds: Iterable[str] | None = None) -> None:
         self._g = nx.MultiDiGraph()
+        self._edge_kinds = None if edge_kinds is None else frozenset(edge_kinds)
         self._by_kind: dict[str, list[str]] = defaultdict(list)
         for resource in resources:
             self.add_resource(resource)
@@ -45,10 +49,12 @@ class ResourceGraph:
         return gone
 
     def add_edge(self, edge: Edge) -> None:
+        if self._edge_kinds is not None and str(edge.kind) not in self._edge_kinds:
+            raise GraphSchemaError(f"edge kind {str(edge.kind)!r} is not declared by any plugin")
         for end in (edge.source, edge.target):
             if end not in self._g:
                 raise GraphSchemaError(f"edge {edge.kind} refers to unknown resource {end!r}")
-        key = f"{edge.kind.value}:{len(self._g.get_edge_data(edge.source, edge.target) or {})}"
+        key = f"{edge.kind}:{len(self._g.get_edge_data(edge.source, edge.target) or {})}"
         self._g.add_edge(edge.source, edge.target, key=key, edge=edge)
 
     def clear_edges(self) -> None:
@@ -76,26 +82,26 @@ class ResourceGraph:
             for rid in self._by_kind.get(k, ()):
                 yield self.get(rid)
 
-    def edges(self, kind: EdgeKind | None = None) -> Iterator[Edge]:
+    def edges(self, kind: str | None = None) -> Iterator[Edge]:
         for _, _, data in self._g.edges(data=True):
             edge: Edge = data["edge"]
             if kind is None or edge.kind == kind:
                 yield edge
 
-    def out_edges(self, resource: Resource | str, kind: EdgeKind | None = None) -> list[Edge]:
+    def out_edges(self, resource: Resource | str, kind: str | None = None) -> list[Edge]:
         rid = resource if isinstance(resource, str) else resource.id
         found = [data["edge"] for _, _, data in self._g.out_edges(rid, data=True)]
         return [e for e in found if kind is None or e.kind == kind]
 
-    def in_edges(self, resource: Resource | str, kind: EdgeKind | None = None) -> list[Edge]:
+    def in_edges(self, resource: Resource | str, kind: str | None = None) -> list[Edge]:
         rid = resource if isinstance(resource, str) else resource.id
         found = [data["edge"] for _, _, data in self._g.in_edges(rid, data=True)]
         return [e for e in found if kind is None or e.kind == kind]
 
-    def targets(self, resource: Resource | str, kind: EdgeKind | None = None) -> list[Resource]:
+    def targets(self, resource: Resource | str, kind: str | None = None) -> list[Resource]:
         return [self.get(e.target) for e in self.out_edges(resource, kind)]
 
-    def referrers(self, resource: Resource | str, kind: EdgeKind | None = None) -> list[Resource]:
+    def referrers(self, resource: Resource | str, kind: str | None = None) -> list[Resource]:
         return [self.get(e.source) for e in self.in_edges(resource, kind)]
 
     @property

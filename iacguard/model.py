@@ -143,6 +143,9 @@ class Resource(_Frozen):
     provenance: dict[str, Provenance] = Field(default_factory=dict)
     context: dict[str, str] = Field(default_factory=dict)
     references: tuple[Reference, ...] = ()
+    # JSON pointers inside `body` whose values are sensitive (Terraform `sensitive`, a plan's
+    # `*_sensitive`): policies judge the real value, every output shows "(sensitive)".
+    sensitive: tuple[str, ...] = ()
 
     def span_for(self, path: Path) -> SourceSpan:
         """The most precise known span for `path`: its longest mapped prefix, else origin."""
@@ -164,7 +167,8 @@ class Resource(_Frozen):
 
 
 class EdgeKind(enum.StrEnum):
-    """The typed relations between resources. Extend here, in one place."""
+    """The well-known typed relations between resources. A plugin that draws another kind
+    declares it through `iacguard_edge_kinds`; the graph refuses undeclared kinds."""
 
     REFERENCES = "references"  # Terraform expression reference
     MODULE_CALL = "module-call"  # Terraform module instance -> resources it creates
@@ -181,7 +185,7 @@ class EdgeKind(enum.StrEnum):
 class Edge(_Frozen):
     source: str
     target: str
-    kind: EdgeKind
+    kind: str  # an `EdgeKind` or a kind a plugin declared
     origin: SourceSpan | None = None
     attrs: dict[str, Any] = Field(default_factory=dict)
 

@@ -1,0 +1,138 @@
+"""The plan phase: which loader claims which path as a unit, and which files each unit owns.
+
+The walk asks `iacguard_claim` for every directory (before its files) and every file, and
+keeps each answer with what the claim read (its `Inputs`), so a later plan claims again only
+paths whose inputs changed. Ownership is resolved once the walk is complete — a unit planned
+at a path another claim owns is dropped — so the plan does not depend on walk order.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from iacguard.fs import FileSystem, Inputs
+from iacguard.loading import Claim, LoadContext, LoadResult
+from iacguard.model import ScanError
+from iacguard.plugin import Plugins
+
+SKIPPED_DIRS = {"node_modules", "__pycache__"}
+LEGACY_LOADER = ""  # units loaded by the one-step `iacguard_collect` hook during the walk
+
+
+def crash_message(exc: BaseException) -> str:
+    """The exception and the innermost frames (where it failed, not the engine and pluggy)."""
+    frames = traceback.format_exception(type(exc), exc, exc.__traceback__, limit=-4)
+    return f"{type(exc).__name__}: {exc}\n{''.join(frames[1:]).rstrip()}"
+
+
+@dataclass
+class PlannedUnit:
+    claim: Claim
+    is_directory: bool
+    inputs: Inputs = field(default_factory=Inputs)
+    legacy: LoadResult | None = None  # already loaded by `iacguard_collect`
+    crashed: ScanError | None = None
+
+
+@dataclass
+class Plan:
+    units: dict[Path, PlannedUnit]  # after ownership is resolved, by path
+    unclaimed: list[Path]  # files named explicitly that no loader claims
+
+
+@dataclass
+class _Answer:
+    planned: PlannedUnit | None
+    inputs: Inputs
+
+
+class Planner:
+    def __init__(self, plugins: Plugins, context: Callable[[], LoadContext],
+                 excluded: Callable[[Path], bool]) -> None:
+        self.plugins = plugins
+        self._context = context
+        self._excluded = excluded
+        self._answers: dict[Path, _Answer] = {}
+        self.claims_made = 0  # counter for tests: how many claims were asked, not reused
+
+    def invalidate(self, changed: Iterable[Path]) -> None:
+        """Forget the answers a change to these paths can affect."""
+        changed = [Path(p) for p in changed]
+        for path in list(self._answers):
+            answer = self._answers[path]
+            if any(path == c or path == c.parent or answer.inputs.touches(c) for c in changed):
+                del self._answers[path]
+
+    def plan(self, paths: Iterable[Path]) -> Plan:
+        claims: dict[Path, PlannedUnit] = {}
+        unclaimed: list[Path] = []
+        listing = self._context().fs  # the walk's own listings are not any unit's input
+        for path in paths:
+            if listing.is_dir(path):
+                self._walk(path, listing, claims)
+            elif listing.is_file(path):
+                planned = self._claim(path, is_directory=False)
+                if planned is None:
+                    unclaimed.append(path)
+                else:
+                    claims[path] = planned
+        owned = {Path(p).resolve() for unit in claims.values() for p in unit.claim.owns
+                 if Path(p).resolve() != unit.claim.path.resolve()}
+        units = {p: u for p, u in sorted(claims.items()) if p not in owned}
+        return Plan(units, unclaimed)
+
+    def _walk(self, directory: Path, fs: FileSystem, claims: dict[Path, PlannedUnit]) -> None:
+        if self._excluded(directory):
+            return
+        planned = self._claim(directory, is_directory=True)
+        owned_here: set[Path] = set()
+        if planned is not None:
+            claims[directory] = planned
+            if not planned.claim.descend:
+                return
+            owned_here = {Path(p).resolve() for p in planned.claim.owns}
+        entries = fs.iterdir(directory)
+        kinds = [(entry, fs.kind(entry)) for entry in entries]
+        for entry, kind in kinds:
+            if kind != "file" or fs.is_symlink(entry) or entry in owned_here or self._excluded(entry):
+                continue
+            claimed = self._claim(entry, is_directory=False)
+            if claimed is not None:
+                claims[entry] = claimed
+        for entry, kind in kinds:
+            if kind != "dir" or fs.is_symlink(entry):
+                continue
+            if entry.name.startswith(".") or entry.name in SKIPPED_DIRS:
+                continue
+            self._walk(entry, fs, claims)
+
+    def _claim(self, path: Path, *, is_directory: bool) -> PlannedUnit | None:
+        answer = self._answers.get(path)
+        if answer is None:
+            answer = self._ask(path, is_directory)
+            self._answers[path] = answer
+        return answer.planned
+
+    def _ask(self, path: Path, is_directory: bool) -> _Answer:
+        self.claims_made += 1
+        ctx = self._context().recording()
+        assert ctx.fs.inputs is not None
+        try:
+            claim = self.plugins.claim(path, ctx)
+            if claim is not None:
+                return _Answer(PlannedUnit(claim, is_directory, ctx.fs.inputs), ctx.fs.inputs)
+            result = self.plugins.collect(path, ctx)
+        except Exception as exc:  # a loader bug: report it, keep scanning the rest
+            error = ScanError(kind="loader-crashed", message=crash_message(exc),
+                              path=ctx.relpath(path))
+            return _Answer(PlannedUnit(Claim(LEGACY_LOADER, path), is_directory, ctx.fs.inputs,
+                                       LoadResult(), error), ctx.fs.inputs)
+        if result is None:
+            return _Answer(None, ctx.fs.inputs)
+        claim = Claim(LEGACY_LOADER, path, owns=tuple(result.consumed), descend=result.descend)
+        result.inputs = ctx.fs.inputs
+        return _Answer(PlannedUnit(claim, is_directory, ctx.fs.inputs, legacy=result),
+                       ctx.fs.inputs)
