@@ -20,7 +20,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -67,7 +67,7 @@ class Inputs:
         for kind, k in self.observed:
             if kind in ("read", "stat") and k == key:
                 return True
-            if kind == "list" and (k == parent or k == key):
+            if kind == "list" and (k in (parent, key)):
                 return True
             if kind == "tree" and (key == k or key.startswith(k.rstrip(os.sep) + os.sep)):
                 return True
@@ -155,10 +155,8 @@ class FileSystem:
         """Entries of `directory` (overlay-only files included), sorted by name."""
         key = Path(os.path.abspath(directory))
         names: set[str] = set()
-        try:
+        with suppress(OSError):
             names.update(p.name for p in key.iterdir())
-        except OSError:
-            pass
         for overlay in self._overlays:
             if overlay.parent == key:
                 names.add(overlay.name)
@@ -193,10 +191,8 @@ class FileSystem:
 
     def note_read(self, path: Path) -> None:
         """Declare a file a tool read behind our back (its current content is recorded)."""
-        try:
+        with suppress(OSError):
             self.read_bytes(path)
-        except OSError:
-            pass
 
     # -- tools that read the disk -----------------------------------------------------
     @contextmanager
