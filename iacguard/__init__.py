@@ -5,7 +5,6 @@ from iacguard.config import Config
 from iacguard.graph import ResourceGraph
 from iacguard.loading import LoadContext, LoadProblem, LoadResult
 from iacguard.model import (
-    CATEGORIES,
     Edge,
     EdgeKind,
     Finding,
@@ -25,7 +24,6 @@ from iacguard.reporting import RenderOptions, ReporterRegistry
 from iacguard.values import MISSING, Unknown, get, is_unknown, pointer
 
 __all__ = [
-    "CATEGORIES",
     "MISSING",
     "CheckContext",
     "CheckRegistry",

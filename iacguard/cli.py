@@ -75,14 +75,16 @@ def build_parser(plugins: Plugins) -> tuple[argparse.ArgumentParser, list[str]]:
 
     graph = sub.add_parser("graph", help="draw the resource graph with its findings")
     graph.add_argument("paths", nargs="+", type=Path, metavar="PATH")
-    graph.add_argument("--format", "-f", choices=["dot", "html", "json"], default="html",
-                       help="html: a self-contained page; dot: Graphviz; json: nodes, edges, findings")
+    graph.add_argument("--format", "-f", default="html",
+                       help="a registered drawing: html (a self-contained page), dot (Graphviz), "
+                       "json (nodes, edges, findings)")
     graph.add_argument("--output", "-o", type=Path, help="write to FILE")
     graph.add_argument("--config", type=Path, help="config file (default: .iacguard.yaml in the "
                        "first scanned directory)")
     graph.add_argument("--exclude", action="append", metavar="GLOB",
                        help="skip paths matching GLOB, relative to the scan root (repeatable)")
     plugins.addoption(graph)
+    plugins.add_commands(sub)  # type: ignore[arg-type]  # our _Parser is an ArgumentParser
     return parser, plugin_options
 
 
@@ -193,12 +195,14 @@ def _run_explain(plugins: Plugins, key: str) -> int:
 
 
 def _run_graph(args: argparse.Namespace, plugins: Plugins, plugin_options: list[str]) -> int:
-    from iacguard_reporters.graph_render import render  # the drawing lives in a plugin package
-
+    drawings = plugins.register_reporters()
+    if args.format not in drawings.drawing_names():
+        raise UsageError(f"unknown graph format {args.format!r} "
+                         f"(one of: {', '.join(drawings.drawing_names())})")
     session = open_session(plugins, _config(args, plugin_options), args.paths)
     session.load(args.paths)
     result, graph = session.check()
-    _emit(render(graph, result, args.format), args.output, result)
+    _emit(drawings.drawing(args.format)(graph, result), args.output, result)
     return 2 if result.errors else 0
 
 
@@ -217,10 +221,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_plugins(plugins)
         if args.command == "policies":
             return _run_policies(plugins, args.format)
-        return _run_explain(plugins, args.policy)
+        if args.command == "explain":
+            return _run_explain(plugins, args.policy)
+        code: int = args.run(args)  # a plugin's command (`iacguard_add_commands`)
+        return code
     except IacguardError as exc:
         print(f"iacguard: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `iacguard ... | head`: the reader left, nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         return 2
 

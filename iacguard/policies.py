@@ -18,6 +18,7 @@ from iacguard.errors import PolicyDefinitionError
 from iacguard.model import PolicyMeta
 
 POLICY_FILE = "policy.yaml"
+CATEGORIES_FILE = "categories.yaml"
 # Policies of category parse-error are reported by loaders, not by a check.
 LOAD_PROBLEM_CHECK = "load-problem"
 
@@ -52,13 +53,35 @@ def read_policy(file: Traversable, where: str, directory: str | None) -> PolicyM
     return policy
 
 
+def read_categories(directory: Traversable) -> dict[str, str]:
+    """The categories a catalogue directory declares (`categories.yaml`: name -> description)."""
+    file = directory / CATEGORIES_FILE
+    if not file.is_file():
+        return {}
+    try:
+        data: Any = YAML(typ="safe").load(file.read_text(encoding="utf-8"))
+    except YAMLError as exc:
+        raise PolicyDefinitionError(CATEGORIES_FILE, [str(exc)]) from exc
+    if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
+        raise PolicyDefinitionError(CATEGORIES_FILE, ["must map category names to descriptions"])
+    return {k: str(v) for k, v in data.items()}
+
+
 def load_catalogue(directories: Iterable[Traversable]) -> list[PolicyMeta]:
     policies: list[PolicyMeta] = []
     seen: dict[str, str] = {}
+    directories = list(directories)
+    categories: dict[str, str] = {}
+    for directory in directories:
+        categories.update(read_categories(directory))
     for directory in directories:
         for file, where in _policy_files(directory):
             local = str(directory / where) if hasattr(directory, "__fspath__") else None
             policy = read_policy(file, where, local)
+            if policy.category not in categories:
+                raise PolicyDefinitionError(where, [
+                    f"category {policy.category!r} is not declared (add it to the "
+                    f"{CATEGORIES_FILE} of its catalogue directory)"])
             for key in (policy.id, policy.name, *policy.aliases):
                 if key in seen:
                     raise PolicyDefinitionError(where, [f"{key!r} is already used by {seen[key]}"])

@@ -4,9 +4,10 @@
   Terraform loader renders local charts and names the release in the objects' context).
 - `targets-cluster`: a Kubernetes object -> the cluster resource it is deployed to, decided
   in this order:
-  1. configuration: `options: {clusters: {"<path glob>": "<cluster address>"}}` maps the
-     files matching the glob (relative to the scan root) to the cluster with that
-     Terraform address;
+  1. configuration: a deployment scope with a `cluster` (`scopes: [{name, paths,
+     cluster}]`) sends its objects to the cluster with that Terraform address, and
+     `options: {clusters: {"<path glob>": "<cluster address>"}}` maps the files matching
+     the glob (relative to the scan root) to one;
   2. an object Terraform creates (`kubernetes_*`, or rendered from a `helm_release`) targets
      the only cluster of its Terraform root module;
   3. otherwise, when the scan holds exactly one cluster, every object targets it.
@@ -48,6 +49,16 @@ def _configured(config: Config, clusters: list[Resource]) -> list[tuple[str, Res
             if str(address) in by_address]
 
 
+def _scope_clusters(config: Config, clusters: list[Resource]) -> dict[str, Resource]:
+    by_address = {c.address: c for c in clusters}
+    return {rule.name: by_address[rule.cluster] for rule in config.scopes
+            if rule.cluster is not None and rule.cluster in by_address}
+
+
+def _scope_name(resource: Resource) -> str:
+    return (resource.scope or "").split("@", 1)[0]
+
+
 def link(graph: ResourceGraph, config: Config, root: Path) -> None:
     clusters = list(graph.resources(CLUSTER_KINDS))
     releases = {(terraform_root(r), r.address): r for r in graph.resources(HELM_RELEASE)
@@ -65,12 +76,13 @@ def link(graph: ResourceGraph, config: Config, root: Path) -> None:
     for cluster in clusters:
         per_root.setdefault(terraform_root(cluster), []).append(cluster)
     configured = _configured(config, clusters)
+    by_scope = _scope_clusters(config, clusters)
     for obj in [*objects, *releases.values()]:
-        target: Resource | None = None
-        how = ""
+        target: Resource | None = by_scope.get(_scope_name(obj))
+        how = f"configuration (scope {_scope_name(obj)})" if target is not None else ""
         rel = LoadContext(root, config).relpath(Path(obj.origin.file)) if configured else ""
         for glob, cluster in configured:
-            if fnmatch.fnmatch(rel, glob):
+            if target is None and fnmatch.fnmatch(rel, glob):
                 target, how = cluster, f"configuration ({glob})"
                 break
         obj_root = terraform_root(obj)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -386,3 +387,8 @@ def render(graph: ResourceGraph, result: ScanResult, fmt: str) -> str:
     if fmt == "html":
         return render_html(data)
     raise ValueError(f"unknown graph format {fmt!r} (one of: {', '.join(FORMATS)})")
+
+
+def drawing(fmt: str) -> Callable[[ResourceGraph, ScanResult], str]:
+    """The `iacguard graph --format FMT` drawing, as registered with the reporters."""
+    return lambda graph, result: render(graph, result, fmt)

@@ -10,7 +10,7 @@ import json
 from collections import Counter
 from typing import Any
 
-from iacguard.model import CATEGORIES, Finding, ScanError, ScanResult, Severity
+from iacguard.model import Finding, ScanError, ScanResult, Severity
 from iacguard.reporting import RenderOptions
 
 FORMAT_VERSION = "1.0"
@@ -64,7 +64,7 @@ def summary(result: ScanResult) -> dict[str, Any]:
     return {
         "findings": len(result.findings),
         "by_severity": {s.label: severities.get(s, 0) for s in sorted(Severity, reverse=True)},
-        "by_category": {c: categories[c] for c in CATEGORIES if categories.get(c)},
+        "by_category": dict(sorted(categories.items())),
         "failing": len(result.failing()),
         "fail_on": result.fail_on.label,
         "errors": len(result.errors),
