@@ -226,8 +226,15 @@ class Session:
         where = Located(LoadContext(self.root, self.config).relpath)
         candidates: list[Candidate] = []
         by_name = {p.meta.name: p for p in self.policies}
+        problem_rules = {p.name for p in self.catalogue if p.category == "parse-error"}
         for unit in sorted(self.units.values(), key=lambda u: str(u.path)):
             for problem in unit.result.problems:
+                if problem.rule not in problem_rules:
+                    errors.append(ScanError(
+                        kind="loader-crashed", path=where.relpath(Path(problem.span.file)),
+                        message=f"a loader reported a problem under {problem.rule!r}, which is "
+                                f"no parse-error policy: {problem.message}"))
+                    continue
                 active = by_name.get(problem.rule)
                 if active is not None:
                     candidates.append(from_problem(active.meta, active.severity, problem.span,

@@ -16,7 +16,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Annotated, Any, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -26,14 +26,16 @@ from iacguard.model import Resource, SourceSpan
 
 T = TypeVar("T")
 
-ProblemRule = Literal["unparseable-file", "render-failed", "unresolved-input"]
+# The name of a catalogue policy of category `parse-error` (a plugin may contribute its own).
+ProblemRule = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
 
 
 class LoadProblem(BaseModel):
     """A problem with the scanned input: it becomes a `parse-error` finding, and the scan goes on.
 
-    `rule` names a policy of category `parse-error` in the catalogue: `unparseable-file`
-    (high), `render-failed` (high), `unresolved-input` (info, e.g. a module not on disk).
+    `rule` names a policy of category `parse-error` in the catalogue: the built-in ones are
+    `unparseable-file` (high), `render-failed` (high), `unresolved-input` (info, e.g. a
+    module not on disk); a plugin may contribute more. Naming no such policy is an error.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
