@@ -34,9 +34,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from iacguard_kubernetes.loader import YAML_SUFFIXES, load_text
-from iacguard_kubernetes.objects import is_kubernetes_object
-from iacguard_kubernetes.yamlsource import Document, parse_documents
+from iacguard_kubernetes.api import (
+    YAML_SUFFIXES,
+    Document,
+    is_kubernetes_object,
+    load_text,
+    parse_documents,
+)
 
 from iacguard.loading import LoadContext, LoadProblem, LoadResult
 from iacguard.model import Resource, SourceSpan
