@@ -17,6 +17,7 @@ values dict and a profile name (a Terraform `helm_release`) can call it.
 from __future__ import annotations
 
 import bisect
+import io
 import re
 import tarfile
 from collections.abc import Iterator, Sequence
@@ -24,20 +25,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from iacguard_kubernetes.loader import load_text
-from iacguard_kubernetes.objects import CLUSTER_SCOPED_KINDS
+from iacguard_kubernetes.api import CLUSTER_SCOPED_KINDS, load_text
 
+from iacguard.config import Config
 from iacguard.loading import LoadContext, LoadProblem, LoadResult
 from iacguard.model import Provenance, Resource, SourceSpan
 from iacguard.values import get, pointer
-from iacguard_helm.render import (
-    MAX_CHART_BYTES,
-    VALUES_TYPE_MISMATCH,
-    RenderError,
-    chart_size_problem,
-    escaping_symlinks,
-    render_chart,
-)
+from iacguard_helm.guards import MAX_CHART_BYTES, chart_size_problem, escaping_symlinks
+from iacguard_helm.render import VALUES_TYPE_MISMATCH, Rendered, RenderError, render_chart
 from iacguard_helm.sourcemap import KeyLine, TemplateMapper, ValuesFile
 
 CHART_FILE = "Chart.yaml"
@@ -97,8 +92,8 @@ class Profile:
     files: tuple[Path, ...]  # chart-shipped or configured values files, in order
 
 
-def is_chart_dir(path: Path) -> bool:
-    return path.is_dir() and (path / CHART_FILE).is_file()
+def is_chart_dir(path: Path, ctx: LoadContext) -> bool:
+    return ctx.fs.is_dir(path) and ctx.fs.is_file(path / CHART_FILE)
 
 
 def _span(file: Path, line: int | None = None, column: int | None = None) -> SourceSpan:
@@ -132,34 +127,35 @@ def _leaf_paths(data: Any, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, 
         yield prefix
 
 
-def _profiles(chart_dir: Path, opts: HelmOptions) -> tuple[list[Profile], list[LoadProblem]]:
+def _profiles(chart_dir: Path, opts: HelmOptions,
+              ctx: LoadContext) -> tuple[list[Profile], list[LoadProblem]]:
     profiles = [Profile(DEFAULT_PROFILE, ())]
     problems: list[LoadProblem] = []
     ci = chart_dir / "ci"
-    if ci.is_dir():
-        for file in sorted(ci.glob("*-values.yaml")):
+    if ctx.fs.is_dir(ci):
+        for file in ctx.fs.glob(ci, "*-values.yaml"):
             profiles.append(Profile(file.name[: -len(".yaml")], (file,)))
     for name, files in sorted(opts.profiles.items()):
         paths = tuple(chart_dir / f for f in files)
-        present = [p for p in paths if p.is_file()]
+        present = [p for p in paths if ctx.fs.is_file(p)]
         if len(present) == len(paths) and paths:
             profiles.append(Profile(name, paths))
         elif present:
-            missing = ", ".join(str(p.relative_to(chart_dir)) for p in paths if not p.is_file())
+            missing = ", ".join(str(p.relative_to(chart_dir)) for p in paths if p not in present)
             problems.append(_problem(chart_dir / CHART_FILE, f"values profile {name!r} is not "
                                      f"rendered: missing {missing}", rule="unresolved-input"))
     return profiles, problems
 
 
-def _read_values(file: Path) -> tuple[dict[str, Any], LoadProblem | None]:
+def _read_values(file: Path, ctx: LoadContext) -> tuple[dict[str, Any], LoadProblem | None]:
     """A values file parsed by Helm's own YAML reader (so types match a real install)."""
     import helm_python as helm
 
     try:
-        size = file.stat().st_size
+        size = ctx.fs.size(file)
         if size > MAX_CHART_BYTES:
             return {}, _problem(file, f"values file too large to read ({size} bytes > {MAX_CHART_BYTES})")
-        text = file.read_text(encoding="utf-8")
+        text = ctx.fs.read_text(file)
         return helm.values_from_yaml(text), None
     except (OSError, UnicodeDecodeError) as exc:
         return {}, _problem(file, f"cannot read values file: {exc}")
@@ -181,19 +177,20 @@ def _cli_sets(sets: Sequence[str], chart_file: Path) -> tuple[dict[str, Any], li
     return merged, problems
 
 
-def _missing_dependencies(chart_dir: Path, values: dict[str, Any]) -> list[LoadProblem]:
+def _missing_dependencies(chart_dir: Path, values: dict[str, Any], ctx: LoadContext) -> list[LoadProblem]:
     """Declared dependencies Helm would not find in `charts/` (it never downloads here)."""
     import helm_python as helm
 
     try:
-        listed = helm.dependency_list(str(chart_dir))
+        with ctx.fs.materialize(chart_dir) as on_disk:
+            listed = helm.dependency_list(str(on_disk))
     except helm.HelmError:
         return []  # the chart does not load at all: the render reports it
     declared_in = chart_dir / CHART_FILE
-    chart_text = declared_in.read_text(encoding="utf-8", errors="replace")
-    if "dependencies" not in chart_text and (chart_dir / "requirements.yaml").is_file():
+    chart_text = ctx.fs.read_text(declared_in, errors="replace")
+    if "dependencies" not in chart_text and ctx.fs.is_file(chart_dir / "requirements.yaml"):
         declared_in = chart_dir / "requirements.yaml"
-    meta = ValuesFile.read(declared_in)
+    meta = ValuesFile.read(declared_in, ctx)
     declared = meta.data.get("dependencies") if meta and isinstance(meta.data, dict) else None
     problems: list[LoadProblem] = []
     for dep in listed:
@@ -224,7 +221,7 @@ def _missing_dependencies(chart_dir: Path, values: dict[str, Any]) -> list[LoadP
     return problems
 
 
-def _template_source(chart_dir: Path, rel: str) -> tuple[Path, str | None, tuple[str, ...]]:
+def _template_source(chart_dir: Path, rel: str, ctx: LoadContext) -> tuple[Path, str | None, tuple[str, ...]]:
     """The file a rendered key came from, its text, and its subchart values prefix."""
     parts = rel.split("/")
     prefix: list[str] = []
@@ -232,18 +229,18 @@ def _template_source(chart_dir: Path, rel: str) -> tuple[Path, str | None, tuple
     while len(parts) > 2 and parts[0] == "charts":
         sub = parts[1]
         prefix.append(sub)
-        if not (base / "charts" / sub).is_dir():
+        if not ctx.fs.is_dir(base / "charts" / sub):
             # A packaged subchart: only the archive is on disk.
-            archives = sorted((base / "charts").glob(f"{sub}-*.tgz")) or sorted(
-                (base / "charts").glob("*.tgz"))
+            archives = ctx.fs.glob(base / "charts", f"{sub}-*.tgz") or ctx.fs.glob(base / "charts", "*.tgz")
             if not archives:
                 return chart_dir / CHART_FILE, None, tuple(prefix)
-            return archives[0], _archive_member(archives[0], "/".join([sub, *parts[2:]])), tuple(prefix)
+            member = _archive_member(archives[0], "/".join([sub, *parts[2:]]), ctx)
+            return archives[0], member, tuple(prefix)
         base = base / "charts" / sub
         parts = parts[2:]
     path = base.joinpath(*parts)
     try:
-        return path, path.read_text(encoding="utf-8"), tuple(prefix)
+        return path, ctx.fs.read_text(path), tuple(prefix)
     except (OSError, UnicodeDecodeError):
         return path, None, tuple(prefix)
 
@@ -251,11 +248,11 @@ def _template_source(chart_dir: Path, rel: str) -> tuple[Path, str | None, tuple
 MAX_ARCHIVED_TEMPLATE_BYTES = 5 * 1024 * 1024
 
 
-def _archive_member(archive: Path, name: str) -> str | None:
+def _archive_member(archive: Path, name: str, ctx: LoadContext) -> str | None:
     """A template's text inside a packaged subchart, read (not extracted) to find the values
     it uses; `None` when it is not there, too large, or not text."""
     try:
-        with tarfile.open(archive, "r:gz") as tar:
+        with tarfile.open(fileobj=io.BytesIO(ctx.fs.read_bytes(archive)), mode="r:gz") as tar:
             member = tar.getmember(name)
             if not member.isfile() or member.size > MAX_ARCHIVED_TEMPLATE_BYTES:
                 return None
@@ -314,23 +311,23 @@ def render_values_profile(
     if chart_rel is None:
         chart_rel = ctx.relpath(chart_dir)
         chart_rel = chart_dir.name if chart_rel == "." else chart_rel
-    rendered = render_chart(chart_dir, values, release_name=release_name or _chart_name(chart_dir),
-                            namespace=namespace)
+    rendered = _render(chart_dir, values, ctx, release_name=release_name or _chart_name(chart_dir, ctx),
+                       namespace=namespace)
     out = ProfileOutput()
     if rendered.error is not None:
         out.error = rendered.error
         return out
     variant = f"{chart_rel}@{profile}"
     context = {"chart": chart_rel, "profile": profile}
-    files = [vf for vf in (ValuesFile.read(p) for p in (chart_dir / "values.yaml", *values_files)) if vf]
+    files = [vf for vf in (ValuesFile.read(p, ctx) for p in (chart_dir / "values.yaml", *values_files)) if vf]
     set_paths = set(_leaf_paths(set_values)) if set_values else set()
     sub_values: dict[tuple[str, ...], list[ValuesFile]] = {}
     for rel, text in rendered.manifests.items():
-        source, template_text, prefix = _template_source(chart_dir, rel)
+        source, template_text, prefix = _template_source(chart_dir, rel, ctx)
         if prefix not in sub_values:
             own = []
             sub_dir = chart_dir.joinpath(*[p for s in prefix for p in ("charts", s)])
-            sub_file = ValuesFile.read(sub_dir / "values.yaml", prefix) if prefix else None
+            sub_file = ValuesFile.read(sub_dir / "values.yaml", ctx, prefix) if prefix else None
             if sub_file is not None:
                 own.append(sub_file)
             sub_values[prefix] = own + files
@@ -338,8 +335,8 @@ def render_values_profile(
         out.resources.extend(_objects(text, source, mapper, ctx, variant, context,
                                       f"helm:{variant}:{rel}", namespace, out.problems))
     for rel, text in rendered.crds.items():
-        source, _, _ = _template_source(chart_dir, rel)
-        if source.suffix == ".tgz" or not source.is_file():
+        source, _, _ = _template_source(chart_dir, rel, ctx)
+        if source.suffix == ".tgz" or not ctx.fs.is_file(source):
             mapper = TemplateMapper(source, None, [], (), set())
             out.resources.extend(_objects(text, source, mapper, ctx, variant, context,
                                           f"helm:{variant}:{rel}", namespace, out.problems))
@@ -404,8 +401,24 @@ def _map_list_item(mapper: TemplateMapper, body: dict[str, Any], nth: int,
             {k[len(prefix):]: v for k, v in provenance.items() if k.startswith(prefix)})
 
 
-def _chart_name(chart_dir: Path) -> str:
-    meta = ValuesFile.read(chart_dir / CHART_FILE)
+def _render(chart_dir: Path, values: dict[str, Any], ctx: LoadContext, *, release_name: str,
+            namespace: str) -> Rendered:
+    """Render the chart as `ctx.fs` serves it; the error names a file of the real chart."""
+    with ctx.fs.materialize(chart_dir) as on_disk:
+        rendered = render_chart(on_disk, values, release_name=release_name, namespace=namespace)
+        error = rendered.error
+        if on_disk != chart_dir and error is not None and error.file is not None:
+            try:
+                real = chart_dir / error.file.relative_to(on_disk)
+            except ValueError:
+                real = error.file
+            rendered.error = RenderError(error.message.replace(str(on_disk), str(chart_dir)), real,
+                                         error.line, error.column)
+    return rendered
+
+
+def _chart_name(chart_dir: Path, ctx: LoadContext) -> str:
+    meta = ValuesFile.read(chart_dir / CHART_FILE, ctx)
     name = meta.data.get("name") if meta and isinstance(meta.data, dict) else None
     return str(name) if name else chart_dir.name
 
@@ -424,36 +437,53 @@ def _one_line(message: str) -> str:
 
 
 def render_error_problem(error: RenderError, chart_dir: Path, profile: str,
-                         values_files: Sequence[Path] = ()) -> LoadProblem:
+                         values_files: Sequence[Path] = (), ctx: LoadContext | None = None) -> LoadProblem:
     """The `render-failed` problem for a failed profile, at the template or values line
     Helm's message names (for callers of `render_values_profile` outside this loader)."""
-    file, line, column = _locate(error, chart_dir, values_files)
+    file, line, column = _locate(error, chart_dir, values_files,
+                                 ctx or LoadContext(root=chart_dir, config=Config()))
     return _problem(file, f"chart does not render (values profile {profile}): "
                     f"{_one_line(error.message)}", line, column)
 
 
-def _locate(error: RenderError, chart_dir: Path, values_files: Sequence[Path]) -> tuple[Path, int | None,
-                                                                                       int | None]:
+def _locate(error: RenderError, chart_dir: Path, values_files: Sequence[Path],
+            ctx: LoadContext) -> tuple[Path, int | None, int | None]:
     if error.file is not None:
         return error.file, error.line, error.column
     mismatch = VALUES_TYPE_MISMATCH.search(error.message)
     if mismatch:
         for file in reversed([chart_dir / "values.yaml", *values_files]):
-            vf = ValuesFile.read(file)
+            vf = ValuesFile.read(file, ctx)
             span = vf.source_map.get(pointer(mismatch.group(1).split("."))) if vf else None
             if span is not None:
                 return file, span.start_line, span.start_col
     return chart_dir / CHART_FILE, None, None
 
 
+def chart_files(chart_dir: Path, ctx: LoadContext) -> list[Path]:
+    """Every file of the chart: the unit owns them all (values, templates, subcharts).
+    A symlink that dangles or loops is no file (and cannot be resolved by whoever owns it)."""
+    return [p for p in ctx.fs.walk_files(chart_dir) if not ctx.fs.is_symlink(p) or ctx.fs.is_file(p)]
+
+
 def load_chart(chart_dir: Path, ctx: LoadContext) -> LoadResult:
+    """Claim and load in one step (the legacy `iacguard_collect` answer): the chart's
+    resources, every file of the chart consumed, nothing below it walked."""
+    result = render_chart_dir(chart_dir, ctx)
+    result.consumed = [*chart_files(chart_dir, ctx), *result.consumed]
+    result.descend = False
+    return result
+
+
+def render_chart_dir(chart_dir: Path, ctx: LoadContext) -> LoadResult:
+    """The resources of every values profile of a chart directory (see the module doc)."""
     opts, option_errors = HelmOptions.from_config(ctx.config.options)
     chart_file = chart_dir / CHART_FILE
-    result = LoadResult(consumed=sorted(p for p in chart_dir.rglob("*") if p.is_file()), descend=False)
+    result = LoadResult()
     result.problems.extend(_problem(chart_file, f"chart not rendered as configured: {e}")
                            for e in option_errors)
-    escaping = escaping_symlinks(chart_dir)
-    too_large = chart_size_problem(chart_dir)
+    escaping = escaping_symlinks(chart_dir, ctx.fs)
+    too_large = chart_size_problem(chart_dir, ctx.fs)
     if escaping or too_large:
         message = too_large or ("chart not rendered: symlinks point outside the chart, dangle or loop ("
                                 + ", ".join(ctx.relpath(p) for p in escaping) + ")")
@@ -462,26 +492,26 @@ def load_chart(chart_dir: Path, ctx: LoadContext) -> LoadResult:
     cli_files: list[Path] = []
     cli_values: dict[str, Any] = {}
     for file in opts.values_files:
-        data, problem = _read_values(file)
+        data, problem = _read_values(file, ctx)
         if problem:
             result.problems.append(problem)
         cli_values = deep_merge(cli_values, data)
         cli_files.append(file)
     set_values, set_problems = _cli_sets(opts.sets, chart_file)
     result.problems.extend(set_problems)
-    profiles, profile_problems = _profiles(chart_dir, opts)
+    profiles, profile_problems = _profiles(chart_dir, opts, ctx)
     result.problems.extend(profile_problems)
-    chart_defaults, _ = _read_values(chart_dir / "values.yaml") if (chart_dir / "values.yaml").is_file() \
-        else ({}, None)
-    result.problems.extend(_missing_dependencies(chart_dir, deep_merge(chart_defaults,
-                                                                       deep_merge(cli_values, set_values))))
+    chart_defaults, _ = _read_values(chart_dir / "values.yaml", ctx) \
+        if ctx.fs.is_file(chart_dir / "values.yaml") else ({}, None)
+    effective = deep_merge(chart_defaults, deep_merge(cli_values, set_values))
+    result.problems.extend(_missing_dependencies(chart_dir, effective, ctx))
     # One problem per distinct error, naming every profile that hit it.
     errors: dict[tuple[str, int | None, str], list[str]] = {}
     for profile in profiles:
         values: dict[str, Any] = {}
         bad = False
         for file in profile.files:
-            data, problem = _read_values(file)
+            data, problem = _read_values(file, ctx)
             if problem:
                 result.problems.append(problem)
                 bad = True
@@ -496,7 +526,7 @@ def load_chart(chart_dir: Path, ctx: LoadContext) -> LoadResult:
         result.resources.extend(output.resources)
         result.problems.extend(output.problems)
         if output.error is not None:
-            file, line, _ = _locate(output.error, chart_dir, files)
+            file, line, _ = _locate(output.error, chart_dir, files, ctx)
             errors.setdefault((str(file), line, _one_line(output.error.message)), []).append(profile.name)
     for (file_name, line, message), names in errors.items():
         result.problems.append(_problem(Path(file_name), f"chart does not render (values profile "

@@ -1,13 +1,17 @@
-"""The Helm plugin: claims chart directories and renders them in-process (no helm binary)."""
+"""The Helm plugin: claims chart directories and renders them in-process (no helm binary);
+renders local charts for other loaders (`iacguard_render_chart`)."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from iacguard.loading import LoadContext, LoadResult
+from iacguard.loading import ChartRequest, Claim, LoadContext, LoadResult
 from iacguard.plugin import hookimpl
-from iacguard_helm.loader import is_chart_dir, load_chart
+from iacguard_helm.chart_request import render_request
+from iacguard_helm.loader import chart_files, is_chart_dir, render_chart_dir
+
+LOADER = "helm"
 
 
 @hookimpl
@@ -23,7 +27,32 @@ def iacguard_addoption(group: argparse._ArgumentGroup) -> None:
 
 
 @hookimpl(tryfirst=True)
-def iacguard_collect(path: Path, ctx: LoadContext) -> LoadResult | None:
-    if not is_chart_dir(path):
+def iacguard_claim(path: Path, ctx: LoadContext) -> Claim | None:
+    """A chart directory is one unit: it owns every file below it, nothing below is walked."""
+    if not is_chart_dir(path, ctx):
         return None
-    return load_chart(path, ctx)
+    return Claim(loader=LOADER, path=path, owns=tuple(chart_files(path, ctx)), descend=False)
+
+
+@hookimpl
+def iacguard_load(claim: Claim, ctx: LoadContext) -> LoadResult | None:
+    if claim.loader != LOADER:
+        return None
+    return render_chart_dir(claim.path, ctx)
+
+
+@hookimpl(tryfirst=True)
+def iacguard_collect(path: Path, ctx: LoadContext) -> LoadResult | None:
+    """Legacy one-step hook (until the engine plans with claims): claim, then load."""
+    claim = iacguard_claim(path, ctx)
+    if claim is None:
+        return None
+    result = render_chart_dir(claim.path, ctx)
+    result.consumed = [*claim.owns, *result.consumed]
+    result.descend = claim.descend
+    return result
+
+
+@hookimpl
+def iacguard_render_chart(request: ChartRequest, ctx: LoadContext) -> LoadResult | None:
+    return render_request(request, ctx)

@@ -23,8 +23,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-MAX_CHART_FILES = 5000
-MAX_CHART_BYTES = 50 * 1024 * 1024
 MAX_RENDERED_BYTES = 50 * 1024 * 1024
 RENDER_TIMEOUT_SECONDS = 60.0
 RENDER_MEMORY_BYTES = 2 * 1024 * 1024 * 1024  # address space of the render process (Go needs ~1 GiB)
@@ -54,41 +52,6 @@ class Rendered:
     manifests: dict[str, str] = field(default_factory=dict)  # "templates/x.yaml" -> text
     crds: dict[str, str] = field(default_factory=dict)  # "crds/x.yaml" -> text
     error: RenderError | None = None
-
-
-def escaping_symlinks(chart_dir: Path) -> list[Path]:
-    """Symlinks inside the chart that point outside it, dangle, or loop.
-
-    Helm's directory loader follows symlinks, so such a link would put a file from outside
-    the chart into `.Files` (and the rendered output), or walk a loop without end: refuse to
-    render those charts.
-    """
-    root = chart_dir.resolve()
-    bad: list[Path] = []
-    for path in chart_dir.rglob("*"):
-        if path.is_symlink():
-            try:
-                target = path.resolve(strict=True)
-            except (OSError, RuntimeError):  # a loop of links, or a dangling one
-                bad.append(path)
-                continue
-            if target != root and root not in target.parents:
-                bad.append(path)
-            elif target.is_dir() and target in (parent := path.parent.resolve(), *parent.parents):
-                bad.append(path)  # a link to its own ancestor: Helm's loader would walk it forever
-    return sorted(bad)
-
-
-def chart_size_problem(chart_dir: Path) -> str | None:
-    count = total = 0
-    for path in chart_dir.rglob("*"):
-        if path.is_file() and not path.is_symlink():
-            count += 1
-            total += path.stat().st_size
-            if count > MAX_CHART_FILES or total > MAX_CHART_BYTES:
-                return (f"chart too large to render (more than {MAX_CHART_FILES} files or "
-                        f"{MAX_CHART_BYTES} bytes)")
-    return None
 
 
 def chart_relative(template_key: str) -> str:

@@ -14,14 +14,15 @@ Helm keeps no positions, so this is a best-effort search, honest about its preci
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from iacguard_kubernetes.yamlsource import Document, parse_documents
+from iacguard_kubernetes.api import Document, parse_documents
 
+from iacguard.fs import digest
+from iacguard.loading import LoadContext
 from iacguard.model import Provenance, SourceSpan
 from iacguard.values import MISSING, get, pointer
 
@@ -85,23 +86,23 @@ class ValuesFile:
     prefix: tuple[str, ...] = ()
 
     @classmethod
-    def read(cls, path: Path, prefix: tuple[str, ...] = ()) -> ValuesFile | None:
+    def read(cls, path: Path, ctx: LoadContext, prefix: tuple[str, ...] = ()) -> ValuesFile | None:
+        """The file as `ctx.fs` serves it, parsed once per content (every profile of a chart
+        reads the same values.yaml); `None` when absent, unreadable, huge or empty."""
         try:
-            stat = path.stat()
+            if ctx.fs.size(path) > MAX_MAPPED_VALUES_BYTES:
+                return None  # only used to point at lines: not worth parsing a huge file twice
+            data = ctx.fs.read_bytes(path)
         except OSError:
             return None
-        if stat.st_size > MAX_MAPPED_VALUES_BYTES:
-            return None  # only used to point at lines: not worth parsing a huge file twice
-        return _read_values_file(path, prefix, stat.st_mtime_ns, stat.st_size)
+        return ctx.memo.get(("helm-values-file", str(path), prefix, digest(data)),
+                            lambda: _parse_values_file(path, data, prefix))
 
 
-@functools.lru_cache(maxsize=256)
-def _read_values_file(path: Path, prefix: tuple[str, ...], mtime_ns: int, size: int) -> ValuesFile | None:
-    """Parsed once per content version: every profile of a chart reads the same values.yaml.
-    (`mtime_ns` and `size` are only cache keys.)"""
+def _parse_values_file(path: Path, data: bytes, prefix: tuple[str, ...]) -> ValuesFile | None:
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
         return None
     docs = [d for d in parse_documents(text, str(path)) if isinstance(d, Document)]
     if not docs:

@@ -17,6 +17,7 @@ from iacguard_kubernetes.objects import is_kubernetes_object, make_resource
 from iacguard_kubernetes.yamlsource import Document, ParseFailure, decode, parse_documents
 
 YAML_SUFFIXES = (".yaml", ".yml")
+MANIFEST_SUFFIXES = (*YAML_SUFFIXES, ".json")
 MAX_FILE_BYTES = 20 * 1024 * 1024
 # Kinds that look like objects but are tool configuration, never sent to a cluster.
 TOOL_KINDS = {
@@ -87,15 +88,21 @@ def load_text(text: str, file: Path, ctx: LoadContext, *, format: str = "kuberne
     return LoadResult(resources=resources, problems=problems)
 
 
+def is_manifest_name(path: Path) -> bool:
+    """Whether a file name says it may hold manifests (the cheap test a claim makes)."""
+    return path.suffix.lower() in MANIFEST_SUFFIXES
+
+
 def load_file(path: Path, ctx: LoadContext) -> LoadResult | None:
-    if path.suffix.lower() not in (*YAML_SUFFIXES, ".json"):
+    """Resources of one manifest file read through `ctx.fs`; `None` when it is not ours."""
+    if not is_manifest_name(path):
         return None
     try:
-        size = path.stat().st_size
+        size = ctx.fs.size(path)
         if size > MAX_FILE_BYTES:
             return LoadResult(problems=[_problem(path, 1, 1, f"file too large to scan "
                                                  f"({size} bytes > {MAX_FILE_BYTES})")])
-        raw = path.read_bytes()
+        raw = ctx.fs.read_bytes(path)
     except OSError as exc:
         return LoadResult(problems=[_problem(path, 1, 1, f"cannot read file: {exc.strerror}")])
     try:

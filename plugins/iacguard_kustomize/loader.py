@@ -1,18 +1,18 @@
 """Build kustomizations with `kustomize build` or `kubectl kustomize` and map objects back.
 
-Claiming (the engine keeps walking below every claim, so nested kustomizations, overlays
-and Helm charts are each claimed by their own loader):
+Claiming (`claim`): a directory with a kustomization file is a unit, built and scanned as
+its own variant (`variant` = its directory): base and overlays are separate deployments, and
+a user who scans a repository means to check each. The unit owns the YAML/JSON files of its
+own directory (patches, resources, generator inputs) and every plain file its `resources`,
+patches and generators reference wherever it lies, so those are reported through the build
+only; a referenced directory (a base, a component) is a kustomization of its own and stays
+its own unit. The walk goes on below (nested kustomizations, Helm charts). A `kind:
+Component` directory is claimed the same way but not built alone (it only means something
+inside a kustomization).
 
-- a directory with a kustomization file is built and scanned as its own variant
-  (`variant` = its directory): base and overlays are separate deployments, and a user who
-  scans a repository means to check each. The YAML files in its own directory (patches,
-  resources, generator inputs) are consumed, so they are reported through the build only;
-- a `kind: Component` directory is not built alone (it only means something inside a
-  kustomization) and its files, partial patches, are consumed too;
-- a plain directory below a kustomization whose files that kustomization references
-  (`resources: [base/deployment.yaml]`) is claimed so that those files are consumed; its
-  other files are scanned as usual. Kustomize only loads files inside the kustomization's
-  own tree (or other kustomizations), so this covers every referenced file.
+Loading reads the kustomization and every file it references (bases included) through
+`ctx.fs`, so they are the unit's declared inputs, and builds a copy with the editor's
+overlays applied when one lies in the kustomization's tree.
 
 Mapping: each built object is matched by kind and name (allowing name prefixes/suffixes)
 to the documents of `resources:` files and patches along the kustomization chain. A field
@@ -29,37 +29,34 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from iacguard_kubernetes.loader import YAML_SUFFIXES, load_text
-from iacguard_kubernetes.objects import is_kubernetes_object
-from iacguard_kubernetes.yamlsource import Document, parse_documents
+from iacguard_kubernetes.api import (
+    YAML_SUFFIXES,
+    Document,
+    is_kubernetes_object,
+    load_text,
+    parse_documents,
+)
 
-from iacguard.loading import LoadContext, LoadProblem, LoadResult
+from iacguard.loading import Claim, LoadContext, LoadProblem, LoadResult
 from iacguard.model import Resource, SourceSpan
-from iacguard.values import MISSING, get, pointer
+from iacguard.values import MISSING, as_list, get, pointer
+from iacguard_kustomize.build import build
+from iacguard_kustomize.schema import schema_problem
 
+__all__ = ["build_command", "claim", "load_directory", "load_unit"]
+
+LOADER = "kustomize"
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
-BUILD_TIMEOUT_SECONDS = 120
-MAX_OUTPUT_BYTES = 64 * 1024 * 1024
+MANIFEST_SUFFIXES = (*YAML_SUFFIXES, ".json")
 REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|github\.com/|gitlab\.com/|bitbucket\.org/)|\?ref=",
                     re.IGNORECASE)
 FILE_LIST_KEYS = ("resources", "bases", "components", "crds", "patchesStrategicMerge",
                   "configurations", "generators", "transformers", "validators", "openapi")
-KLOG_PREFIX = re.compile(r'^[EWI]\d{4} [\d:.]+\s+\d+ [\w.]+:\d+\] (?:"command failed" err=)?')
 ProblemRule = Literal["unparseable-file", "render-failed", "unresolved-input"]
-NOT_AVAILABLE = "kustomize not available: install kubectl or kustomize"
-
-
-def kustomization_file(directory: Path) -> Path | None:
-    for name in KUSTOMIZATION_FILES:
-        candidate = directory / name
-        if candidate.is_file():
-            return candidate
-    return None
 
 
 def build_command(directory: Path) -> list[str] | None:
@@ -73,41 +70,12 @@ def build_command(directory: Path) -> list[str] | None:
     return None
 
 
-def _offline_env() -> dict[str, str]:
-    """The environment for the build: proxies to a closed local port, so that a remote
-    reference that slipped past the check fails fast instead of reaching the network."""
-    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
-    dead = "http://127.0.0.1:9"
-    env.update({"HTTP_PROXY": dead, "HTTPS_PROXY": dead, "http_proxy": dead, "https_proxy": dead,
-                "NO_PROXY": "", "no_proxy": "", "GIT_TERMINAL_PROMPT": "0"})
-    return env
-
-
-@dataclass
-class BuildOutput:
-    text: str = ""
-    error: str | None = None
-
-
-def build(directory: Path) -> BuildOutput:
-    command = build_command(directory)
-    if command is None:
-        return BuildOutput(error=NOT_AVAILABLE)
-    try:
-        proc = subprocess.run(command, capture_output=True, timeout=BUILD_TIMEOUT_SECONDS,
-                              check=False, env=_offline_env(), stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired:
-        return BuildOutput(error=f"kustomize build timed out after {BUILD_TIMEOUT_SECONDS}s")
-    except OSError as exc:
-        return BuildOutput(error=f"cannot run {command[0]}: {exc}")
-    if proc.returncode != 0:
-        lines = [KLOG_PREFIX.sub("", line).strip() for line in
-                 proc.stderr.decode("utf-8", "replace").splitlines()]
-        lines = [line for line in lines if line and not line.startswith("# Warning")]
-        return BuildOutput(error="; ".join(lines) or f"{command[0]} exited {proc.returncode}")
-    if len(proc.stdout) > MAX_OUTPUT_BYTES:
-        return BuildOutput(error=f"kustomize output larger than {MAX_OUTPUT_BYTES} bytes")
-    return BuildOutput(text=proc.stdout.decode("utf-8", "replace"))
+def kustomization_file(directory: Path, ctx: LoadContext) -> Path | None:
+    for name in KUSTOMIZATION_FILES:
+        candidate = directory / name
+        if ctx.fs.is_file(candidate):
+            return candidate
+    return None
 
 
 @dataclass
@@ -118,12 +86,12 @@ class Kustomization:
     source_map: dict[str, SourceSpan]
 
     @classmethod
-    def read(cls, directory: Path) -> Kustomization | LoadProblem | None:
-        file = kustomization_file(directory)
+    def read(cls, directory: Path, ctx: LoadContext) -> Kustomization | LoadProblem | None:
+        file = kustomization_file(directory, ctx)
         if file is None:
             return None
         try:
-            text = file.read_text(encoding="utf-8")
+            text = ctx.fs.read_text(file)
         except (OSError, UnicodeDecodeError) as exc:
             return _problem(file, f"cannot read kustomization: {exc}", rule="unparseable-file")
         for doc in parse_documents(text, str(file)):
@@ -151,11 +119,11 @@ class Kustomization:
                 out.extend((pointer([key, i, "path"]), item["path"]) for i, item in enumerate(items)
                            if isinstance(item, dict) and isinstance(item.get("path"), str))
         for key in ("configMapGenerator", "secretGenerator"):
-            for i, gen in enumerate(self.data.get(key) or []):
+            for i, gen in enumerate(as_list(self.data.get(key))):
                 if not isinstance(gen, dict):
                     continue
                 for sub in ("files", "envs"):
-                    for j, item in enumerate(gen.get(sub) or []):
+                    for j, item in enumerate(as_list(gen.get(sub))):
                         if isinstance(item, str):
                             out.append((pointer([key, i, sub, j]), item.split("=", 1)[-1]))
                 if isinstance(gen.get("env"), str):
@@ -169,7 +137,7 @@ class Kustomization:
         """Files listed in resources/bases (directories are followed by the caller)."""
         out: list[Path] = []
         for key in ("resources", "bases"):
-            for item in self.data.get(key) or []:
+            for item in as_list(self.data.get(key)):
                 if isinstance(item, str) and not REMOTE.search(item):
                     out.append((self.directory / item).resolve())
         return out
@@ -180,6 +148,10 @@ class Kustomization:
             if ptr.startswith(("patches", "patchesStrategicMerge", "patchesJson6902")):
                 out.append((self.directory / item).resolve())
         return out
+
+    def local_targets(self) -> list[Path]:
+        """Every local file or directory referenced, resolved, in kustomize's order."""
+        return [(self.directory / item).resolve() for _, item in self.entries() if not REMOTE.search(item)]
 
     def line_of(self, ptr: str) -> int | None:
         span = self.source_map.get(ptr)
@@ -217,35 +189,35 @@ class Sources:
     patches: list[SourceDoc] = field(default_factory=list)
 
 
-def _documents(file: Path) -> list[SourceDoc]:
+def _documents(file: Path, ctx: LoadContext) -> list[SourceDoc]:
     try:
-        text = file.read_text(encoding="utf-8")
+        text = ctx.fs.read_text(file)
     except (OSError, UnicodeDecodeError):
         return []
     return [SourceDoc(file, d) for d in parse_documents(text, str(file))
             if isinstance(d, Document) and is_kubernetes_object(d.data)]
 
 
-def collect_sources(kustomization: Kustomization, seen: set[Path] | None = None) -> Sources:
+def collect_sources(kustomization: Kustomization, ctx: LoadContext,
+                    seen: set[Path] | None = None) -> Sources:
     seen = set() if seen is None else seen
     sources = Sources()
     if kustomization.directory in seen:
         return sources
     seen.add(kustomization.directory)
-    for _, item in kustomization.entries():
-        target = (kustomization.directory / item).resolve()
-        if not REMOTE.search(item) and target.is_dir():
-            nested = Kustomization.read(target)
+    for target in kustomization.local_targets():
+        if ctx.fs.is_dir(target):
+            nested = Kustomization.read(target, ctx)
             if isinstance(nested, Kustomization):
-                inner = collect_sources(nested, seen)
+                inner = collect_sources(nested, ctx, seen)
                 sources.resources.extend(inner.resources)
                 sources.patches.extend(inner.patches)
     for file in kustomization.resource_files():
-        if file.is_file():
-            sources.resources.extend(_documents(file))
+        if ctx.fs.is_file(file):
+            sources.resources.extend(_documents(file, ctx))
     for file in kustomization.patch_files():
-        if file.is_file():
-            sources.patches.extend(_documents(file))
+        if ctx.fs.is_file(file):
+            sources.patches.extend(_documents(file, ctx))
     return sources
 
 
@@ -319,6 +291,17 @@ def _field_map(resource: Resource, bases: list[SourceDoc],
     return smap
 
 
+def _build_root(kustomization: Kustomization, files: set[Path], ctx: LoadContext) -> Path:
+    """The directory a copy must hold for the build to see every local reference: the common
+    ancestor of the kustomization and what it uses, but never above the scan root."""
+    root = Path(os.path.abspath(ctx.root))
+    here = Path(os.path.abspath(kustomization.directory))
+    common = Path(os.path.commonpath([here, *(Path(os.path.abspath(f)).parent for f in files)]))
+    if common == root or root in common.parents:
+        return common
+    return root if root in here.parents else here
+
+
 def load_kustomization(kustomization: Kustomization, ctx: LoadContext) -> LoadResult:
     """Build one kustomization; resources carry `variant` = its directory."""
     result = LoadResult()
@@ -329,12 +312,19 @@ def load_kustomization(kustomization: Kustomization, ctx: LoadContext) -> LoadRe
                                         f"the remote {ref!r}, and iacguard never fetches remote bases",
                                         kustomization.line_of(ptr)))
         return result
-    output = build(kustomization.directory)
+    files = referenced_files(kustomization, ctx)
+    for file in sorted(files):
+        ctx.fs.note_read(file)  # generator inputs too: the build reads them behind our back
+    around = _build_root(kustomization, files, ctx)
+    with ctx.fs.materialize(kustomization.directory, around=around) as on_disk:
+        output = build(build_command(on_disk), ctx)
+        if output.error is not None and on_disk != kustomization.directory:
+            output.error = output.error.replace(str(on_disk), str(kustomization.directory))
     if output.error is not None:
         result.problems.append(_problem(kustomization.file, f"kustomize build failed: {output.error}"))
         return result
     rel = ctx.relpath(kustomization.directory)
-    sources = collect_sources(kustomization)
+    sources = collect_sources(kustomization, ctx)
     loaded = load_text(output.text, kustomization.file, ctx, format="kustomize", variant=rel,
                        context={"kustomization": rel}, id_prefix=f"kustomize:{rel}")
     if loaded is None:
@@ -346,55 +336,64 @@ def load_kustomization(kustomization: Kustomization, ctx: LoadContext) -> LoadRe
     return result
 
 
-def referenced_files(kustomization: Kustomization, seen: set[Path] | None = None) -> set[Path]:
+def referenced_files(kustomization: Kustomization, ctx: LoadContext,
+                     seen: set[Path] | None = None) -> set[Path]:
     """Every local file the kustomization and its local bases use (no document parsing)."""
     seen = set() if seen is None else seen
     if kustomization.directory in seen:
         return set()
     seen.add(kustomization.directory)
     files = {kustomization.file}
-    for _, item in kustomization.entries():
-        if REMOTE.search(item):
-            continue
-        target = (kustomization.directory / item).resolve()
-        if target.is_file():
+    for target in kustomization.local_targets():
+        kind = ctx.fs.kind(target)
+        if kind == "file":
             files.add(target)
-        elif target.is_dir():
-            nested = Kustomization.read(target)
+        elif kind == "dir":
+            nested = Kustomization.read(target, ctx)
             if isinstance(nested, Kustomization):
-                files |= referenced_files(nested, seen)
+                files |= referenced_files(nested, ctx, seen)
     return files
 
 
-def load_directory(directory: Path, ctx: LoadContext) -> LoadResult | None:
-    """The `iacguard_collect` answer for a directory (see the module doc)."""
-    read = Kustomization.read(directory)
-    if isinstance(read, LoadProblem):
-        return LoadResult(problems=[read], consumed=[Path(read.span.file)], descend=True)
+def _own_files(directory: Path, kustomization_path: Path, ctx: LoadContext) -> list[Path]:
+    return [p for p in ctx.fs.iterdir(directory)
+            if (p.suffix.lower() in MANIFEST_SUFFIXES or p == kustomization_path) and ctx.fs.is_file(p)]
+
+
+def claim(directory: Path, ctx: LoadContext) -> Claim | None:
+    """A kustomization directory: its own files and the plain files it references."""
+    read = Kustomization.read(directory, ctx)
     if read is None:
-        return _claim_referenced(directory, ctx)
-    own = [p for p in sorted(directory.iterdir())
-           if p.is_file() and (p.suffix.lower() in (*YAML_SUFFIXES, ".json") or p == read.file)]
-    consumed = sorted({*own, *(f for f in referenced_files(read) if f.parent == directory)})
-    if read.is_component:
-        return LoadResult(consumed=consumed, descend=True)
-    result = load_kustomization(read, ctx)
-    result.consumed = consumed
-    result.descend = True
-    return result
-
-
-def _claim_referenced(directory: Path, ctx: LoadContext) -> LoadResult | None:
-    """Consume the files of a plain directory that an enclosing kustomization uses."""
-    root = ctx.root.resolve()
-    resolved = directory.resolve()
-    used: set[Path] = set()
-    for parent in resolved.parents:
-        if parent != root and root not in parent.parents:
-            break
-        owner = Kustomization.read(parent)
-        if isinstance(owner, Kustomization):
-            used |= {f for f in referenced_files(owner) if f.parent == resolved}
-    if not used:
         return None
-    return LoadResult(consumed=sorted(directory / f.name for f in used), descend=True)
+    if isinstance(read, LoadProblem):
+        # Nothing is known of what it references: only the broken file itself is ours.
+        return Claim(loader=LOADER, path=directory, owns=(Path(read.span.file),), descend=True)
+    plain = [t for t in read.local_targets() if t.name not in KUSTOMIZATION_FILES and ctx.fs.is_file(t)]
+    owns = sorted({*_own_files(directory, read.file, ctx), *plain})
+    return Claim(loader=LOADER, path=directory, owns=tuple(owns), descend=True)
+
+
+def load_unit(directory: Path, ctx: LoadContext) -> LoadResult:
+    """The resources of a claimed kustomization directory (none for a component)."""
+    read = Kustomization.read(directory, ctx)
+    if read is None:
+        return LoadResult()  # gone since it was claimed
+    if isinstance(read, LoadProblem):
+        return LoadResult(problems=[read])
+    invalid = schema_problem(str(read.file), read.data, read.source_map)
+    if invalid is not None:
+        return LoadResult(problems=[invalid])
+    if read.is_component:
+        return LoadResult()
+    return load_kustomization(read, ctx)
+
+
+def load_directory(directory: Path, ctx: LoadContext) -> LoadResult | None:
+    """Claim and load in one step (the legacy `iacguard_collect` answer, see the module doc)."""
+    claimed = claim(directory, ctx)
+    if claimed is None:
+        return None
+    result = load_unit(directory, ctx)
+    result.consumed = [*claimed.owns, *result.consumed]
+    result.descend = claimed.descend
+    return result

@@ -5,13 +5,28 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from iacguard.loading import LoadContext, LoadResult
+from iacguard.loading import Claim, LoadContext, LoadResult
 from iacguard.plugin import hookimpl
-from iacguard_kustomize.loader import load_directory
+from iacguard_kustomize import loader
+
+
+@hookimpl
+def iacguard_claim(path: Path, ctx: LoadContext) -> Claim | None:
+    if not ctx.fs.is_dir(path):
+        return None
+    return loader.claim(path, ctx)
+
+
+@hookimpl
+def iacguard_load(claim: Claim, ctx: LoadContext) -> LoadResult | None:
+    if claim.loader != loader.LOADER:
+        return None
+    return loader.load_unit(claim.path, ctx)
 
 
 @hookimpl
 def iacguard_collect(path: Path, ctx: LoadContext) -> LoadResult | None:
-    if not path.is_dir():
+    """Legacy one-step hook (until the engine plans with claims): claim, then load."""
+    if not ctx.fs.is_dir(path):
         return None
-    return load_directory(path, ctx)
+    return loader.load_directory(path, ctx)
