@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Literal
 
+from iacguard_cloud.services import is_public_load_balancer
 from iacguard_kubernetes.link import ingress_backends
 from iacguard_kubernetes.objects import WORKLOAD_KINDS, containers, namespace_of
 from pydantic import BaseModel, ConfigDict
@@ -12,7 +13,6 @@ from pydantic import BaseModel, ConfigDict
 from iacguard.checks import CheckContext, NoParams
 from iacguard.model import EdgeKind, Resource, Violation
 from iacguard.values import as_list, get
-from iacguard_k8s_policies.exposure import is_public_load_balancer
 
 
 def nodeport_service(ctx: CheckContext[NoParams]) -> Iterator[Violation]:

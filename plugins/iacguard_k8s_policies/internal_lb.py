@@ -5,18 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Literal
 
+from iacguard_cloud.clusters import deployed_to
+from iacguard_cloud.load_balancers import expected_annotations
+from iacguard_cloud.services import cloud_for, exposure, is_designated_entry_point, is_load_balancer
 from pydantic import BaseModel, ConfigDict
 
 from iacguard.checks import CheckContext
 from iacguard.model import Violation
-from iacguard_k8s_policies.exposure import (
-    cloud_for,
-    cluster_of,
-    expected_annotations,
-    exposure,
-    is_designated_entry_point,
-    is_load_balancer,
-)
 
 
 class PublicLbParams(BaseModel):
@@ -30,7 +25,10 @@ def public_load_balancer_service(ctx: CheckContext[PublicLbParams]) -> Iterator[
     p = ctx.params
     for service in ctx.graph.resources("Service"):
         cloud = cloud_for(ctx.graph, service, p.cloud)
-        if not is_load_balancer(service) or not exposure(service, cloud).public:
+        if not is_load_balancer(service):
+            continue
+        exposed = exposure(service, cloud)
+        if not exposed.public:
             continue
         if is_designated_entry_point(service, p.public_entry_points):
             continue
@@ -38,11 +36,12 @@ def public_load_balancer_service(ctx: CheckContext[PublicLbParams]) -> Iterator[
             how = "add your cloud's internal-load-balancer annotation (iacguard explain LB001)"
         else:
             how = f"annotate it as internal ({expected_annotations(cloud)})"
-        cluster = cluster_of(ctx.graph, service)
+        cluster = deployed_to(ctx.graph, service)
         where = f" on cluster {cluster.display_name}" if cluster is not None else ""
+        ranges = f" ({exposed.ranges})" if exposed.ranges else ""
         yield Violation.at(
             service,
             ("spec", "type"),
-            f"Service {service.name} gets an internet-facing load balancer{where}: {how}, or "
+            f"Service {service.name} gets an internet-facing load balancer{where}{ranges}: {how}, or "
             "list it in public_entry_points if it is the designated entry point",
         )

@@ -19,13 +19,14 @@ from __future__ import annotations
 import fnmatch
 from pathlib import Path
 
+from iacguard_cloud.clusters import CLUSTER_KINDS
+
 from iacguard.config import Config
 from iacguard.graph import ResourceGraph
 from iacguard.loading import LoadContext
 from iacguard.model import Edge, EdgeKind, Resource
 from iacguard.values import as_dict
 
-CLUSTER_KINDS = ("aws_eks_cluster", "google_container_cluster", "azurerm_kubernetes_cluster")
 HELM_RELEASE = "helm_release"
 
 

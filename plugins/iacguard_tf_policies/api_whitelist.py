@@ -4,7 +4,9 @@
 empty one where the provider then allows everything, or one containing a /0 (which is
 not an allow-list). `cluster_api_cidr_not_approved` judges the remaining entries with
 `CidrPolicy` (approved CIDRs, or a minimum prefix length) so that office /32s pass and
-`0.0.0.0/1` does not.
+`0.0.0.0/1` does not. World-reachable is the cloud library's rule (`iacguard_cloud.cidrs`):
+a /0, or entries that together cover the whole address space (`0.0.0.0/1` + `128.0.0.0/1`,
+which API001 reports, and API002 reports each entry as overly broad).
 """
 
 from __future__ import annotations
@@ -12,11 +14,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from iacguard_cloud.cidrs import is_world, world_entries
+from iacguard_cloud.clusters import AKS, EKS, GKE
+from iacguard_cloud.settings import Attr, attr, blocks, fmt, origin
+
 from iacguard.checks import CheckContext, NoParams
 from iacguard.graph import ResourceGraph
 from iacguard.model import Resource, Violation
 from iacguard.values import MISSING, as_list, is_unknown
-from iacguard_tf_policies.common import Attr, CidrPolicy, attr, blocks, fmt, is_world, origin
+from iacguard_tf_policies.common import CidrPolicy
 
 WORLD = ["0.0.0.0/0"]
 
@@ -98,8 +104,7 @@ def _aks(cluster: Resource) -> Endpoint:
     return Endpoint(cluster, private, None, _entries(ranges), ranges)
 
 
-KINDS = {"aws_eks_cluster": _eks, "google_container_cluster": _gke,
-         "azurerm_kubernetes_cluster": _aks}
+KINDS = {EKS: _eks, GKE: _gke, AKS: _aks}
 
 
 def endpoints(graph: ResourceGraph) -> Iterator[Endpoint]:
@@ -128,12 +133,16 @@ def cluster_api_open_to_world(ctx: CheckContext[NoParams]) -> Iterator[Violation
                 # Name the unknown: `var.home_cidr (not declared)` is not "known after apply".
                 yield from ctx.unresolved(ep.cluster, path, f"{ep.cluster.display_name} allow-list "
                                           f"entry = {fmt(value)}")
-            elif is_world(value):
-                yield Violation.at(
-                    ep.cluster, path,
-                    f"the Kubernetes API of {ep.cluster.display_name} allows {fmt(value)} "
-                    f"({origin(ep.cluster, path)}), the whole internet, which is not an allow-list "
-                    f"({ep.public.describe()})", key=str(path))
+        world = world_entries([value for _, value in ep.entries])
+        for i in world:
+            path, value = ep.entries[i]
+            others = ", ".join(fmt(ep.entries[j][1]) for j in world if j != i)
+            whole = "the whole internet" if is_world(value) else f"together with {others} the whole internet"
+            yield Violation.at(
+                ep.cluster, path,
+                f"the Kubernetes API of {ep.cluster.display_name} allows {fmt(value)} "
+                f"({origin(ep.cluster, path)}), {whole}, which is not an allow-list "
+                f"({ep.public.describe()})", key=str(path))
 
 
 def cluster_api_cidr_not_approved(ctx: CheckContext[CidrPolicy]) -> Iterator[Violation]:
@@ -149,7 +158,7 @@ def cluster_api_cidr_not_approved(ctx: CheckContext[CidrPolicy]) -> Iterator[Vio
                     ep.cluster, path,
                     f"the public Kubernetes API of {ep.cluster.display_name} allows "
                     f"{fmt(value)} ({origin(ep.cluster, path)}): {reason}", key=str(path))
-        if ep.cluster.kind == "google_container_cluster":
+        if ep.cluster.kind == GKE:
             for path, _ in blocks(ep.cluster, "master_authorized_networks_config"):
                 gcp = attr(ep.cluster, (*path, "gcp_public_cidrs_access_enabled"))
                 if gcp.flag():

@@ -1,9 +1,7 @@
-"""AWS network facts answered on the graph: public subnets, security-group ingress, nodes.
+"""AWS network facts answered on the graph: bastions and security-group ingress.
 
-All hops follow `REFERENCES` edges (the referencing attribute's path is on the edge), so a
-subnet is public through `map_public_ip_on_launch` or through the route table it is
-associated with (explicitly, or the VPC's main route table) sending the default route to
-an internet gateway.
+All hops follow `REFERENCES` edges (the referencing attribute's path is on the edge). Public
+subnets and node detection are the cloud library's (`iacguard_cloud.subnets`, `aws_nodes`).
 """
 
 from __future__ import annotations
@@ -12,104 +10,26 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from iacguard_cloud.aws_nodes import (
+    AUTOSCALING_GROUP,
+    INSTANCE,
+    LAUNCH_CONFIGURATION,
+    LAUNCH_TEMPLATE,
+    looks_like_node,
+    node_instances,
+    node_launch_templates,
+)
+from iacguard_cloud.cidrs import world_entries
+from iacguard_cloud.clusters import EKS
+from iacguard_cloud.references import contains, referenced
+from iacguard_cloud.settings import blocks, glob_any, tags_of
+from iacguard_cloud.subnets import SUBNET
+
 from iacguard.graph import ResourceGraph
 from iacguard.model import Resource
 from iacguard.values import get, is_unknown
-from iacguard_tf_policies.common import (
-    attr,
-    blocks,
-    contains,
-    glob_any,
-    is_world,
-    referenced,
-    referrers,
-    tags_of,
-)
 
 SECURITY_GROUP = "aws_security_group"
-SUBNET = "aws_subnet"
-ROUTE_TABLE = "aws_route_table"
-INTERNET_GATEWAY = "aws_internet_gateway"
-NODE_GROUP = "aws_eks_node_group"
-LAUNCH_TEMPLATE = "aws_launch_template"
-INSTANCE = "aws_instance"
-DEFAULT_ROUTES = ("0.0.0.0/0", "::/0")
-
-
-# -- subnets ------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class SubnetExposure:
-    """Why a subnet is public (`reasons` empty = private), or that it is unresolved."""
-
-    reasons: tuple[str, ...] = ()
-    unresolved: tuple[str, ...] = ()
-
-    @property
-    def public(self) -> bool:
-        return bool(self.reasons)
-
-
-def _route_to_igw(graph: ResourceGraph, holder: Resource, route_path: tuple[str | int, ...],
-                  route: dict[str, Any]) -> str | None:
-    """A description if this route sends the default route to an internet gateway."""
-    destinations = [route.get(k) for k in ("cidr_block", "destination_cidr_block", "ipv6_cidr_block",
-                                           "destination_ipv6_cidr_block")]
-    default = next((d for d in destinations if isinstance(d, str) and d in DEFAULT_ROUTES), None)
-    if default is None:
-        return None
-    gateways = referenced(graph, holder, (*route_path, "gateway_id"), {INTERNET_GATEWAY})
-    if gateways:
-        return f"{default} -> {gateways[0].display_name}"
-    gateway = route.get("gateway_id")
-    if isinstance(gateway, str) and gateway.startswith("igw-"):
-        return f"{default} -> {gateway}"
-    return None
-
-
-def route_table_igw_routes(graph: ResourceGraph, table: Resource) -> list[str]:
-    """Default routes to an internet gateway, inline (`route` blocks) or as `aws_route`."""
-    found: list[str] = []
-    for path, route in blocks(table, "route"):
-        hit = _route_to_igw(graph, table, path, route)
-        if hit:
-            found.append(f"{table.display_name}: {hit}")
-    for route_res in referrers(graph, table, {"aws_route"}, ("route_table_id",)):
-        hit = _route_to_igw(graph, route_res, (), route_res.body)
-        if hit:
-            found.append(f"{route_res.display_name}: {hit}")
-    return found
-
-
-def _route_tables_of(graph: ResourceGraph, subnet: Resource) -> list[Resource]:
-    """Explicitly associated route tables, else the VPC's main route table if it is known."""
-    tables: list[Resource] = []
-    for assoc in referrers(graph, subnet, {"aws_route_table_association"}, ("subnet_id",)):
-        tables += referenced(graph, assoc, ("route_table_id",), {ROUTE_TABLE})
-    if tables:
-        return tables
-    for vpc in referenced(graph, subnet, ("vpc_id",), {"aws_vpc"}):
-        for main in referrers(graph, vpc, {"aws_main_route_table_association"}, ("vpc_id",)):
-            tables += referenced(graph, main, ("route_table_id",), {ROUTE_TABLE})
-        # aws_default_route_table adopts the VPC's main table; it references the VPC's
-        # default_route_table_id attribute, i.e. an edge to the VPC.
-        tables += referrers(graph, vpc, {"aws_default_route_table"})
-    return tables
-
-
-def subnet_exposure(graph: ResourceGraph, subnet: Resource) -> SubnetExposure:
-    reasons: list[str] = []
-    unresolved: list[str] = []
-    mapping = attr(subnet, ("map_public_ip_on_launch",), False)
-    flag = mapping.flag()
-    if flag is None:
-        unresolved.append(f"{subnet.display_name}: {mapping.describe()}")
-    elif flag:
-        reasons.append(f"{subnet.display_name} has {mapping.describe()}")
-    for table in _route_tables_of(graph, subnet):
-        for route in route_table_igw_routes(graph, table):
-            reasons.append(f"{subnet.display_name} routes to the internet ({route})")
-    return SubnetExposure(tuple(reasons), tuple(unresolved))
 
 
 # -- bastions -----------------------------------------------------------------------------
@@ -161,8 +81,7 @@ class Bastions:
         return any(sg.id == b.id for b in self.security_groups)
 
 
-BASTION_HOST_KINDS = (INSTANCE, LAUNCH_TEMPLATE, "aws_launch_configuration",
-                      "aws_autoscaling_group")
+BASTION_HOST_KINDS = (INSTANCE, LAUNCH_TEMPLATE, LAUNCH_CONFIGURATION, AUTOSCALING_GROUP)
 
 
 def find_bastions(graph: ResourceGraph, rules: BastionRules) -> Bastions:
@@ -280,49 +199,18 @@ def ingress_rules(graph: ResourceGraph) -> Iterator[IngressRule]:
 
 
 def world_sources(rule: IngressRule) -> list[Source]:
-    return [s for s in rule.sources if s.kind == "cidr" and is_world(s.value)]
+    """The CIDR sources that make the rule world-reachable (`iacguard_cloud.cidrs`)."""
+    cidrs = [s for s in rule.sources if s.kind == "cidr"]
+    return [cidrs[i] for i in world_entries([s.value for s in cidrs])]
 
 
 # -- nodes ------------------------------------------------------------------------------------
-
-NODE_TAG_PATTERNS = ("kubernetes.io/cluster/*", "eks:cluster-name", "k8s.io/cluster-autoscaler/*")
-BOOTSTRAP_MARKERS = ("/etc/eks/bootstrap.sh", "nodeadm", "node.eks.aws")
-
-
-def looks_like_node(resource: Resource) -> bool:
-    """An instance or launch template that boots into a Kubernetes node (tags or user data)."""
-    if any(glob_any(k, NODE_TAG_PATTERNS) for k in tags_of(resource)):
-        return True
-    for _, spec in blocks(resource, "tag_specifications"):
-        tags = spec.get("tags")
-        if isinstance(tags, dict) and any(glob_any(str(k), NODE_TAG_PATTERNS) for k in tags):
-            return True
-    user_data = resource.body.get("user_data")
-    return isinstance(user_data, str) and any(m in user_data for m in BOOTSTRAP_MARKERS)
-
-
-def node_launch_templates(graph: ResourceGraph) -> list[Resource]:
-    """Launch templates used by EKS node groups or auto-scaling groups of nodes, or tagged so."""
-    found: list[Resource] = []
-    for group in graph.resources((NODE_GROUP, "aws_autoscaling_group")):
-        if group.kind == "aws_autoscaling_group" and not looks_like_node(group):
-            continue
-        for path in (("launch_template",), ("mixed_instances_policy",), ("launch_configuration",)):
-            for lt in referenced(graph, group, path, {LAUNCH_TEMPLATE, "aws_launch_configuration"}):
-                if not contains(found, lt):
-                    found.append(lt)
-    for lt in graph.resources((LAUNCH_TEMPLATE, "aws_launch_configuration")):
-        if not contains(found, lt) and looks_like_node(lt):
-            found.append(lt)
-    return found
-
 
 def node_security_groups(graph: ResourceGraph, node_name_patterns: tuple[str, ...]
                          ) -> list[Resource]:
     """Security groups on nodes: from node launch templates and instances, or tagged/named so."""
     found: list[Resource] = []
-    hosts = node_launch_templates(graph) + [i for i in graph.resources(INSTANCE)
-                                            if looks_like_node(i)]
+    hosts = node_launch_templates(graph) + node_instances(graph)
     for host in hosts:
         for sg in attached_security_groups(graph, host):
             if not contains(found, sg):
@@ -340,6 +228,6 @@ def node_security_groups(graph: ResourceGraph, node_name_patterns: tuple[str, ..
 def cluster_security_groups(graph: ResourceGraph) -> list[Resource]:
     """The control plane's security groups (it must reach the kubelet on nodes)."""
     found: list[Resource] = []
-    for cluster in graph.resources("aws_eks_cluster"):
+    for cluster in graph.resources(EKS):
         found += referenced(graph, cluster, ("vpc_config",), {SECURITY_GROUP})
     return found

@@ -13,6 +13,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from iacguard_cloud.cidrs import covers, network, world_entries
+from iacguard_cloud.clusters import EKS_NODE_GROUP, GKE, GKE_NODE_POOL
+from iacguard_cloud.ports import (
+    ADMIN_PORTS,
+    LOGIN_PORTS,
+    covered_ports,
+    port_label,
+    port_range,
+    protocol_carries_tcp,
+)
+from iacguard_cloud.references import has_references, referenced
+from iacguard_cloud.settings import attr, blocks, fmt, glob_any, origin
 from pydantic import BaseModel, ConfigDict
 
 from iacguard.checks import CheckContext
@@ -20,7 +32,6 @@ from iacguard.graph import ResourceGraph
 from iacguard.model import Resource, Violation
 from iacguard.values import as_list, get, is_unknown
 from iacguard_tf_policies.aws_network import (
-    NODE_GROUP,
     SECURITY_GROUP,
     BastionRules,
     IngressRule,
@@ -31,28 +42,12 @@ from iacguard_tf_policies.aws_network import (
     node_security_groups,
     world_sources,
 )
-from iacguard_tf_policies.common import (
-    attr,
-    blocks,
-    covered_ports,
-    covers,
-    fmt,
-    glob_any,
-    has_references,
-    is_world,
-    network,
-    origin,
-    port_label,
-    port_range,
-    protocol_carries_tcp,
-    referenced,
-)
 
 
 class BastionParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    ports: list[int] = [22, 3389, 10250]
+    ports: list[int] = list(ADMIN_PORTS)
     # A resource is a bastion if its name (label or `name` attribute) matches a pattern, a
     # tag matches `Key=value` (globs), or its address matches an explicit address glob.
     bastion_name_patterns: list[str] = ["*bastion*"]
@@ -67,7 +62,7 @@ class BastionParams(BaseModel):
 
 
 class NodeBastionParams(BastionParams):
-    ports: list[int] = [22, 3389]
+    ports: list[int] = list(LOGIN_PORTS)
     # Security groups named like this are node groups even when nothing attaches them here.
     node_name_patterns: list[str] = ["*node*", "*worker*"]
 
@@ -117,7 +112,7 @@ def _aws_world(ctx: CheckContext[BastionParams], on_bastion: bool) -> Iterator[V
 
 
 def _eks_remote_access(ctx: CheckContext[BastionParams]) -> Iterator[Violation]:
-    for group in ctx.graph.resources(NODE_GROUP):
+    for group in ctx.graph.resources(EKS_NODE_GROUP):
         for path, _ in blocks(group, "remote_access"):
             key = attr(group, (*path, "ec2_ssh_key"))
             if not key.present:
@@ -181,12 +176,13 @@ def _gcp_world(ctx: CheckContext[BastionParams], on_bastion: bool) -> Iterator[V
         if is_unknown(ranges.value):
             yield from ctx.unresolved(fw, ranges.at, f"{fw.display_name} source_ranges")
             continue
-        for i, cidr in enumerate(as_list(ranges.value)):
-            if is_world(cidr):
-                yield Violation.at(
-                    fw, ("source_ranges", i),
-                    f"firewall {fw.display_name} allows {port_label(ports)} from {fmt(cidr)} "
-                    f"({origin(fw, ('source_ranges', i))}){tail}", key=str(i))
+        cidrs = as_list(ranges.value)
+        for i in world_entries(cidrs):
+            cidr = cidrs[i]
+            yield Violation.at(
+                fw, ("source_ranges", i),
+                f"firewall {fw.display_name} allows {port_label(ports)} from {fmt(cidr)} "
+                f"({origin(fw, ('source_ranges', i))}){tail}", key=str(i))
 
 
 def _azure_rule(ctx: CheckContext[BastionParams], holder: Resource, base: tuple[str | int, ...],
@@ -219,13 +215,13 @@ def _azure_rule(ctx: CheckContext[BastionParams], holder: Resource, base: tuple[
               else "; use Azure Bastion or an allow-listed jump host")
     if on_bastion:
         advice = f": {BASTION_ADVICE}"
-    for path, prefix in sources:
-        if is_world(prefix):
-            yield Violation.at(
-                holder, path,
-                f"network security rule {fmt(name)} in {holder.display_name} allows "
-                f"{port_label(sorted(set(opened)))} from {fmt(prefix)} ({origin(holder, path)})"
-                f"{advice}", key=str(path))
+    for i in world_entries([prefix for _, prefix in sources]):
+        path, prefix = sources[i]
+        yield Violation.at(
+            holder, path,
+            f"network security rule {fmt(name)} in {holder.display_name} allows "
+            f"{port_label(sorted(set(opened)))} from {fmt(prefix)} ({origin(holder, path)})"
+            f"{advice}", key=str(path))
 
 
 def _azure_world(ctx: CheckContext[BastionParams], on_bastion: bool) -> Iterator[Violation]:
@@ -277,7 +273,7 @@ GKE_NODE_TAGS = ("gke-*",)  # GKE tags every node "gke-<cluster>-<hash>-node"
 
 def _gke_node_tags(graph: ResourceGraph) -> set[str]:
     tags: set[str] = set()
-    for owner in graph.resources(("google_container_cluster", "google_container_node_pool")):
+    for owner in graph.resources((GKE, GKE_NODE_POOL)):
         for base in [(), *(path for path, _ in blocks(owner, "node_pool"))]:
             value = get(owner.body, (*base, "node_config", 0, "tags"))
             tags.update(t for t in as_list(value) if isinstance(t, str))
@@ -311,7 +307,7 @@ def _gcp_bastions(graph: ResourceGraph, rules: BastionRules) -> _GcpBastions:
 
 def _gcp_not_from_bastion(ctx: CheckContext[NodeBastionParams]) -> Iterator[Violation]:
     graph = ctx.graph
-    if not any(True for _ in graph.resources("google_container_cluster")):
+    if not any(True for _ in graph.resources(GKE)):
         return  # without a GKE cluster in the scan there are no nodes to protect
     rules = ctx.params.rules()
     node_tags = _gke_node_tags(graph)
@@ -328,13 +324,15 @@ def _gcp_not_from_bastion(ctx: CheckContext[NodeBastionParams]) -> Iterator[Viol
         ports = _gcp_allows(fw, ctx.params.ports)
         if not ports:
             continue
-        for i, cidr in enumerate(as_list(fw.body.get("source_ranges"))):
+        sources = as_list(fw.body.get("source_ranges"))
+        world = world_entries(sources)
+        for i, cidr in enumerate(sources):
             path = ("source_ranges", i)
             if is_unknown(cidr):
                 yield from ctx.unresolved(fw, path, f"source of admin ingress {fw.display_name}")
                 continue
             net = network(cidr)
-            if is_world(cidr) or net is None or any(
+            if i in world or net is None or any(
                     (outer := network(c)) is not None and covers(outer, net) for c in allowed):
                 continue
             yield Violation.at(
@@ -368,8 +366,9 @@ def _aws_not_from_bastion(ctx: CheckContext[NodeBastionParams]) -> Iterator[Viol
         ports = _rule_ports(rule, ctx.params.ports)
         if ports == []:
             continue
+        world = world_sources(rule)
         for source in rule.sources:
-            if source.kind == "self" or (source.kind == "cidr" and is_world(source.value)):
+            if source.kind == "self" or source in world:
                 continue  # self is node-to-node; world-open is admin-port-open-to-world's
             if source.kind == "sg" and source.group is not None and (
                     source.group.id in control_plane or source.group.id == rule.target.id):
@@ -390,7 +389,7 @@ def _aws_not_from_bastion(ctx: CheckContext[NodeBastionParams]) -> Iterator[Viol
                 f"({where_bastion})",
                 related=[(source.group, ())] if source.group is not None else [],
                 key=str(source.path))
-    for group in graph.resources(NODE_GROUP):
+    for group in graph.resources(EKS_NODE_GROUP):
         for path, _ in blocks(group, "remote_access"):
             sg_path = (*path, "source_security_group_ids")
             groups = referenced(graph, group, sg_path, {SECURITY_GROUP})

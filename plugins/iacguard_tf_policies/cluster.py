@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from iacguard_cloud.clusters import AKS, EKS, GKE
+from iacguard_cloud.references import referrers
+from iacguard_cloud.settings import attr, blocks, fmt
+
 from iacguard.checks import CheckContext, NoParams
 from iacguard.model import Resource, Violation
 from iacguard.values import as_list, get, is_unknown
-from iacguard_tf_policies.common import attr, blocks, fmt, referrers
-
-EKS = "aws_eks_cluster"
-GKE = "google_container_cluster"
-AKS = "azurerm_kubernetes_cluster"
 
 
 def _unknown_in(value: object) -> bool:

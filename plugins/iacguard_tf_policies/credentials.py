@@ -11,12 +11,12 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from iacguard_cloud.settings import origin
 from pydantic import BaseModel, ConfigDict
 
 from iacguard.checks import CheckContext
 from iacguard.model import Resource, Violation
 from iacguard.values import is_unknown
-from iacguard_tf_policies.common import origin
 
 AWS_KEY_ID = re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")
 TERRAFORM_FORMATS = {"terraform", "terraform-plan"}

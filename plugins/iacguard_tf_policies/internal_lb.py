@@ -1,19 +1,32 @@
 """internal-lb (cloud side): load balancers are internal unless designated as the entry point.
 
 Omission is the usual mistake: `aws_lb.internal` and `aws_elb.internal` default to false,
-and a GCP forwarding rule without `load_balancing_scheme` is EXTERNAL.
+and a GCP forwarding rule without `load_balancing_scheme` is EXTERNAL (the flags and their
+defaults are the cloud library's, `iacguard_cloud.load_balancers`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from iacguard_cloud.load_balancers import (
+    AWS_INTERNAL_DEFAULT,
+    AWS_LB_KINDS,
+    AWS_SCHEMELESS_TYPES,
+    AZURE_LB_KINDS,
+    AZURE_PUBLIC_FRONTEND_KEYS,
+    GCP_DEFAULT_SCHEME,
+    GCP_EXTERNAL_SCHEMES,
+    GCP_FORWARDING_RULE_KINDS,
+)
+from iacguard_cloud.references import has_references
+from iacguard_cloud.settings import attr, blocks
 from pydantic import BaseModel, ConfigDict
 
 from iacguard.checks import CheckContext
 from iacguard.model import Resource, Violation
 from iacguard.values import is_unknown
-from iacguard_tf_policies.common import attr, blocks, designated, has_references
+from iacguard_tf_policies.common import designated
 
 
 class PublicCloudLbParams(BaseModel):
@@ -27,9 +40,9 @@ ADVICE = "make it internal, or list it in public_entry_points if it is the desig
 
 
 def _aws(ctx: CheckContext[PublicCloudLbParams], lb: Resource) -> Iterator[Violation]:
-    if lb.body.get("load_balancer_type") == "gateway":
-        return  # a Gateway Load Balancer has no internet-facing scheme
-    internal = attr(lb, ("internal",), False)
+    if lb.body.get("load_balancer_type") in AWS_SCHEMELESS_TYPES:
+        return
+    internal = attr(lb, ("internal",), AWS_INTERNAL_DEFAULT)
     flag = internal.flag()
     if flag is None:
         yield from ctx.unresolved(lb, internal.at, f"{lb.display_name} {internal.describe()}")
@@ -38,21 +51,18 @@ def _aws(ctx: CheckContext[PublicCloudLbParams], lb: Resource) -> Iterator[Viola
                            f"{internal.describe()}; {ADVICE}")
 
 
-EXTERNAL_SCHEMES = {"EXTERNAL", "EXTERNAL_MANAGED"}
-
-
 def _gcp(ctx: CheckContext[PublicCloudLbParams], rule: Resource) -> Iterator[Violation]:
-    scheme = attr(rule, ("load_balancing_scheme",), "EXTERNAL")
+    scheme = attr(rule, ("load_balancing_scheme",), GCP_DEFAULT_SCHEME)
     if is_unknown(scheme.value):
         yield from ctx.unresolved(rule, scheme.at, f"{rule.display_name} {scheme.describe()}")
-    elif str(scheme.value).upper() in EXTERNAL_SCHEMES:
+    elif str(scheme.value).upper() in GCP_EXTERNAL_SCHEMES:
         yield Violation.at(rule, scheme.at, f"forwarding rule {rule.display_name} is "
                            f"internet-facing: {scheme.describe()}; {ADVICE}")
 
 
 def _azure(ctx: CheckContext[PublicCloudLbParams], lb: Resource) -> Iterator[Violation]:
     for path, frontend in blocks(lb, "frontend_ip_configuration"):
-        for key in ("public_ip_address_id", "public_ip_prefix_id"):
+        for key in AZURE_PUBLIC_FRONTEND_KEYS:
             public = attr(lb, (*path, key))
             if not public.present:
                 continue
@@ -66,9 +76,8 @@ def _azure(ctx: CheckContext[PublicCloudLbParams], lb: Resource) -> Iterator[Vio
 
 
 def public_cloud_load_balancer(ctx: CheckContext[PublicCloudLbParams]) -> Iterator[Violation]:
-    kinds = {"aws_lb": _aws, "aws_alb": _aws, "aws_elb": _aws,
-             "google_compute_forwarding_rule": _gcp, "google_compute_global_forwarding_rule": _gcp,
-             "azurerm_lb": _azure}
+    kinds = {**dict.fromkeys(AWS_LB_KINDS, _aws), **dict.fromkeys(GCP_FORWARDING_RULE_KINDS, _gcp),
+             **dict.fromkeys(AZURE_LB_KINDS, _azure)}
     for kind, judge in kinds.items():
         for lb in ctx.graph.resources(kind):
             if not designated(lb, ctx.params.public_entry_points):

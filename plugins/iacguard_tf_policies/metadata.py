@@ -9,21 +9,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from iacguard_cloud.aws_nodes import (
+    INSTANCE,
+    LAUNCH_CONFIGURATION,
+    LAUNCH_TEMPLATE,
+    looks_like_node,
+    node_instances,
+    node_launch_templates,
+)
+from iacguard_cloud.clusters import GKE, GKE_NODE_POOL, clusters_of_pool
+from iacguard_cloud.settings import Attr, attr, block_label, blocks, fmt
 from pydantic import BaseModel, ConfigDict
 
 from iacguard.checks import CheckContext, NoParams
 from iacguard.graph import ResourceGraph
 from iacguard.model import Resource, Violation
 from iacguard.values import get, is_unknown
-from iacguard_tf_policies.aws_network import (
-    INSTANCE,
-    LAUNCH_TEMPLATE,
-    looks_like_node,
-    node_launch_templates,
-)
-from iacguard_tf_policies.common import Attr, attr, block_label, blocks, fmt, referenced
 
-IMDS_HOSTS = (LAUNCH_TEMPLATE, INSTANCE, "aws_launch_configuration")
+IMDS_HOSTS = (LAUNCH_TEMPLATE, INSTANCE, LAUNCH_CONFIGURATION)
 
 
 def _region_default(graph: ResourceGraph) -> Attr | None:
@@ -68,8 +71,7 @@ class HopLimitParams(BaseModel):
 
 
 def imds_hop_limit_reaches_pods(ctx: CheckContext[HopLimitParams]) -> Iterator[Violation]:
-    nodes = node_launch_templates(ctx.graph) + [
-        i for i in ctx.graph.resources(INSTANCE) if looks_like_node(i)]
+    nodes = node_launch_templates(ctx.graph) + node_instances(ctx.graph)
     for host in nodes:
         if _endpoint_disabled(host):
             continue
@@ -131,7 +133,7 @@ def _judge_mode(ctx: CheckContext[NoParams], owner: Resource, base: tuple[str | 
 
 def gke_node_metadata_exposed(ctx: CheckContext[NoParams]) -> Iterator[Violation]:
     graph = ctx.graph
-    for cluster in graph.resources("google_container_cluster"):
+    for cluster in graph.resources(GKE):
         # Inline node_pool blocks replace the default pool, as remove_default_node_pool does.
         if cluster.body.get("remove_default_node_pool") is not True and not blocks(cluster, "node_pool"):
             yield from _judge_mode(ctx, cluster, (), cluster,
@@ -139,8 +141,8 @@ def gke_node_metadata_exposed(ctx: CheckContext[NoParams]) -> Iterator[Violation
         for path, _ in blocks(cluster, "node_pool"):
             yield from _judge_mode(ctx, cluster, path, cluster,
                                    f"{block_label(cluster, path)} of {cluster.display_name}")
-    for pool in graph.resources("google_container_node_pool"):
-        clusters = referenced(graph, pool, ("cluster",), {"google_container_cluster"})
+    for pool in graph.resources(GKE_NODE_POOL):
+        clusters = clusters_of_pool(graph, pool)
         yield from _judge_mode(ctx, pool, (), clusters[0] if clusters else None,
                                f"node pool {pool.display_name}")
 
@@ -148,10 +150,10 @@ def gke_node_metadata_exposed(ctx: CheckContext[NoParams]) -> Iterator[Violation
 def gke_legacy_metadata_endpoints(ctx: CheckContext[NoParams]) -> Iterator[Violation]:
     graph = ctx.graph
     owners: list[tuple[Resource, tuple[str | int, ...]]] = []
-    for cluster in graph.resources("google_container_cluster"):
+    for cluster in graph.resources(GKE):
         owners.append((cluster, ()))
         owners += [(cluster, path) for path, _ in blocks(cluster, "node_pool")]
-    owners += [(pool, ()) for pool in graph.resources("google_container_node_pool")]
+    owners += [(pool, ()) for pool in graph.resources(GKE_NODE_POOL)]
     for owner, base in owners:
         setting = attr(owner, (*base, "node_config", 0, "metadata", "disable-legacy-endpoints"))
         if setting.present and not is_unknown(setting.value) and \

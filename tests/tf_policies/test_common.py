@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from iacguard_tf_policies.common import CidrPolicy, attr, fmt, is_world, port_range
+from iacguard_cloud.cidrs import is_world
+from iacguard_cloud.ports import port_range
+from iacguard_cloud.settings import attr, fmt
+from iacguard_tf_policies.common import CidrPolicy
 from pydantic import ValidationError
 
 from iacguard.values import Unknown

@@ -1,0 +1,19 @@
+# Whether the only pool's nodes are private is known only once var.private_nodes is given.
+variable "private_nodes" {
+  type = bool
+}
+
+resource "google_container_cluster" "shop" {
+  name                     = "shop"
+  location                 = "europe-west1"
+  remove_default_node_pool = true
+  initial_node_count       = 1
+}
+
+resource "google_container_node_pool" "workers" {
+  name    = "workers"
+  cluster = google_container_cluster.shop.id
+  network_config {
+    enable_private_nodes = var.private_nodes
+  }
+}
