@@ -118,9 +118,10 @@ def iacguard_render_chart(request: ChartRequest, ctx: LoadContext) -> LoadResult
 def iacguard_collect(path: Path, ctx: LoadContext) -> LoadResult | None:
     """Legacy one-step loader: claim *and* load a directory or file, or return ``None``.
 
-    Asked after ``iacguard_claim`` found no claimant. Such a unit is loaded during the walk,
-    so it cannot be cached or loaded in parallel; its ``consumed`` files are owned and
-    ``descend`` says whether the walk goes on below a directory. Prefer claim + load.
+    Asked before ``iacguard_claim`` (one-step loaders were written to claim first). Such a
+    unit is loaded during the walk, so it cannot be cached or loaded in parallel; its
+    ``consumed`` files are owned and ``descend`` says whether the walk goes on below a
+    directory. Prefer claim + load.
     """
 
 

@@ -121,10 +121,12 @@ class Planner:
         ctx = self._context().recording()
         assert ctx.fs.inputs is not None
         try:
-            claim = self.plugins.claim(path, ctx)
-            if claim is not None:
-                return _Answer(PlannedUnit(claim, is_directory, ctx.fs.inputs), ctx.fs.inputs)
+            # One-step loaders are asked first: they were written to claim before built-ins.
             result = self.plugins.collect(path, ctx)
+            if result is None:
+                claim = self.plugins.claim(path, ctx)
+                if claim is not None:
+                    return _Answer(PlannedUnit(claim, is_directory, ctx.fs.inputs), ctx.fs.inputs)
         except Exception as exc:  # a loader bug: report it, keep scanning the rest
             error = ScanError(kind="loader-crashed", message=crash_message(exc),
                               path=ctx.relpath(path))

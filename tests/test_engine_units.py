@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from iacguard_reporters import json_report
 
 from iacguard import hookimpl
 from iacguard.checks import CheckContext, CheckRegistry
@@ -14,7 +15,6 @@ from iacguard.fs import FileSystem
 from iacguard.graph import ResourceGraph
 from iacguard.model import Edge, Violation
 from iacguard.plugin import Plugins, make_plugins
-from iacguard_reporters import json_report
 
 from helpers import marks, scan, write
 

@@ -8,12 +8,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from iacguard_reporters import json_report
 
 from iacguard.config import build_config
 from iacguard.engine import Session, open_session
 from iacguard.plugin import Plugins
 from iacguard.reporting import RenderOptions
-from iacguard_reporters import json_report
 
 from helpers import write
 

@@ -41,16 +41,6 @@ def iacguard_load(claim: Claim, ctx: LoadContext) -> LoadResult | None:
     return render_chart_dir(claim.path, ctx)
 
 
-@hookimpl(tryfirst=True)
-def iacguard_collect(path: Path, ctx: LoadContext) -> LoadResult | None:
-    """Legacy one-step hook (until the engine plans with claims): claim, then load."""
-    claim = iacguard_claim(path, ctx)
-    if claim is None:
-        return None
-    result = render_chart_dir(claim.path, ctx)
-    result.consumed = [*claim.owns, *result.consumed]
-    result.descend = claim.descend
-    return result
 
 
 @hookimpl

@@ -28,18 +28,6 @@ def iacguard_load(claim: Claim, ctx: LoadContext) -> LoadResult | None:
     return loader.load_file(claim.path, ctx) or LoadResult()
 
 
-@hookimpl(trylast=True)
-def iacguard_collect(path: Path, ctx: LoadContext) -> LoadResult | None:
-    """Legacy one-step hook (until the engine plans with claims): claim, then load."""
-    claim = iacguard_claim(path, ctx)
-    if claim is None:
-        return None
-    result = loader.load_file(claim.path, ctx)
-    if result is None:
-        return None  # not a manifest: other loaders may still want the file
-    result.consumed = [*claim.owns, *result.consumed]
-    result.descend = claim.descend
-    return result
 
 
 @hookimpl

@@ -23,10 +23,3 @@ def iacguard_load(claim: Claim, ctx: LoadContext) -> LoadResult | None:
         return None
     return loader.load_unit(claim.path, ctx)
 
-
-@hookimpl
-def iacguard_collect(path: Path, ctx: LoadContext) -> LoadResult | None:
-    """Legacy one-step hook (until the engine plans with claims): claim, then load."""
-    if not ctx.fs.is_dir(path):
-        return None
-    return loader.load_directory(path, ctx)
