@@ -135,6 +135,7 @@ def test_signature_is_verified_when_a_key_is_set(plugins: Plugins, cloud: tuple[
 def test_stages_without_a_plan_and_bad_requests(plugins: Plugins, cloud: tuple[FakeCloud, str]) -> None:
     fake, base = cloud
     for app, url in _service(plugins):
+        assert httpx.get(url + "healthz").text == "ok\n"
         assert httpx.post(url, content=_payload(base, "test")).status_code == 200  # set-up check
         no_plan = json.loads(_payload(base, "pre_plan"))
         del no_plan["plan_json_api_url"]
