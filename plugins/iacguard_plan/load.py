@@ -8,6 +8,7 @@ plan gate must not pass what it cannot read.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from iacguard_terraform import api as terraform
@@ -19,6 +20,7 @@ from iacguard_plan.mapping import SourceIndex
 from iacguard_plan.plan import NotAPlan, PlanResource, read_plan
 
 CHANGING = {"create", "update", "replace", "create+delete", "delete+create"}
+_MODULE_STEP = re.compile(r'module\.[^.\[]+(?:\[(?:"(?:[^"\\]|\\.)*"|\d+)\])?')
 
 
 def _problem(file: Path, line: int, message: str) -> LoadProblem:
@@ -53,11 +55,11 @@ def load_plan(file: Path, ctx: LoadContext) -> LoadResult:
     source_dir = config_dir(file, ctx)
     index = SourceIndex.of(source_dir, ctx)
     prefix = f"tfplan:{ctx.relpath(file)}:"
-    resources: dict[str, Resource] = {}
+    resources: dict[str, tuple[Resource, dict[str, str]]] = {}
     for record in chosen:
         resources[record.address] = _resource(record, file, lines, index, prefix)
-    linked = [_with_references(r, rec, resources) for rec in chosen
-              for r in [resources[rec.address]]]
+    ids = {address: resource.id for address, (resource, _) in resources.items()}
+    linked = [_with_references(*resources[rec.address], rec, ids) for rec in chosen]
     result = LoadResult(resources=linked, consumed=[file])
     if source_dir is not None and any(r.kind == "helm_release" for r in linked):
         terraform.render_helm_releases(result, source_dir, ctx)
@@ -65,14 +67,16 @@ def load_plan(file: Path, ctx: LoadContext) -> LoadResult:
 
 
 def _resource(record: PlanResource, file: Path, lines: Lines, index: SourceIndex,
-              prefix: str) -> Resource:
+              prefix: str) -> tuple[Resource, dict[str, str]]:
+    """The resource, and the map from Terraform-shaped pointers to its body's (Kubernetes
+    resources are manifest-shaped; others keep the Terraform shape: an empty map)."""
     mapping, origin, source_map = index.locate(record.address)
     if origin is None:
         line = lines.of(record.address)
         origin = SourceSpan(file=str(file), start_line=line, end_line=line, precision="block")
     context = {"mapping": mapping, "plan_action": record.action}
-    if record.module_address:
-        context["module"] = record.module_address
+    if record.module_address:  # as the HCL loader writes the chain of module calls
+        context["module"] = " > ".join(_MODULE_STEP.findall(record.module_address))
     body = record.body
     sensitive = record.sensitive
     k8s = terraform.kubernetes_resource(
@@ -82,11 +86,11 @@ def _resource(record: PlanResource, file: Path, lines: Lines, index: SourceIndex
         resource, translate = k8s
         masked = tuple(sorted({_translated(p, translate) for p in sensitive}))
         # the HCL loader's resource for the same address has manifest-shaped spans already
-        return resource.model_copy(update={"source_map": source_map, "sensitive": masked})
+        return resource.model_copy(update={"source_map": source_map, "sensitive": masked}), translate
     return Resource(
         id=prefix + record.address, kind=record.type, name=record.name, format="terraform",
         address=record.address, body=body, origin=origin, source_map=source_map,
-        context=context, sensitive=tuple(sorted(sensitive)))
+        context=context, sensitive=tuple(sorted(sensitive))), {}
 
 
 def _k8s_body(body: dict[str, object]) -> dict[str, object]:
@@ -113,10 +117,10 @@ def _translated(path: str, translate: dict[str, str]) -> str:
     return path
 
 
-def _with_references(resource: Resource, record: PlanResource,
-                     resources: dict[str, Resource]) -> Resource:
-    refs = {Reference(path=path, target=resources[target].id, expression=expression[:300])
-            for path, target, expression in record.references if target in resources}
+def _with_references(resource: Resource, translate: dict[str, str], record: PlanResource,
+                     ids: dict[str, str]) -> Resource:
+    refs = {Reference(path=_translated(path, translate), target=ids[target], expression=expression[:300])
+            for path, target, expression in record.references if target in ids}
     if not refs:
         return resource
     ordered = tuple(sorted(refs, key=lambda r: (r.path, r.target, r.expression)))

@@ -148,6 +148,8 @@ def test_shape_unknowns_sensitive_and_references(plugins: Plugins, pair: Path) -
     assert isinstance(node.body["id"], Unknown)
     assert node.sensitive == ("user_data",)
     assert node.context["module"] == 'module.app["y"]'
+    inner = resources['module.app["x"].module.inner.aws_security_group.sg']
+    assert inner.context["module"] == 'module.app["x"] > module.inner'
     assert resources["aws_db_instance.db"].sensitive == ("password",)
     edges = {(graph.get(e.source).address, graph.get(e.target).address)
              for e in graph.edges(kind=EdgeKind.REFERENCES)
