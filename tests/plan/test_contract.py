@@ -49,3 +49,27 @@ def test_module_address_from_the_address_alone() -> None:
         del change["module_address"]
     (record,) = planfile.read_plan(doc).resources
     assert record.module_address == 'module.a["x.y"]'
+
+
+def test_kubernetes_provider_resources_are_manifests(tmp_path: Path) -> None:
+    from iacguard.plugin import make_plugins
+
+    from helpers import scan
+
+    container = {"name": "c", "image": "nginx:1.27", "port": [], "env": [],
+                 "security_context": [{"privileged": True, "run_as_user": None, "capabilities": []}]}
+    deployment = Res("kubernetes_deployment.web", {
+        "metadata": [{"name": "web", "namespace": "shop", "labels": {"app": "web"}, "annotations": None}],
+        "spec": [{"replicas": "1", "selector": [{"match_labels": {"app": "web"}, "match_expressions": []}],
+                  "template": [{"metadata": [{"labels": {"app": "web"}}],
+                                "spec": [{"init_container": [], "volume": [], "container": [container]}]}]}],
+        "wait_for_rollout": True}, after_unknown={"id": True})
+    file = tmp_path / "tfplan.json"
+    file.write_text(json.dumps(plan([deployment])))
+    result, graph = scan(make_plugins(), file)
+    (resource,) = graph.resources()
+    assert (resource.kind, resource.namespace, resource.name, resource.format) == \
+        ("Deployment", "shop", "web", "terraform")
+    containers = resource.body["spec"]["template"]["spec"]["containers"]
+    assert containers[0]["securityContext"] == {"privileged": True}
+    assert "PSC001" in {f.rule_id for f in result.findings}
