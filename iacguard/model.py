@@ -125,8 +125,9 @@ class Resource(_Frozen):
     provenance: dict[str, Provenance] = Field(default_factory=dict)
     context: dict[str, str] = Field(default_factory=dict)
     references: tuple[Reference, ...] = ()
-    # JSON pointers inside `body` whose values are sensitive (Terraform `sensitive`, a plan's
-    # `*_sensitive`): policies judge the real value, every output shows "(sensitive)".
+    # JSON pointers (as `source_map` keys) inside `body` whose values are sensitive (a
+    # Terraform plan's `*_sensitive` marks, values of root variables declared `sensitive`):
+    # policies judge the real value, every output shows "(sensitive)" for it and below it.
     sensitive: tuple[str, ...] = ()
 
     def span_for(self, path: Path) -> SourceSpan:

@@ -1,0 +1,51 @@
+"""`--format markdown`: a summary for a pull-request or run comment.
+
+The gate's decision first (from `ScanResult.failing()`, as every format), then counts by
+severity and a table of the failing findings. Text from the scanned files is escaped so
+that it cannot break the table or inject markup into the comment.
+"""
+
+from __future__ import annotations
+
+import re
+
+from iacguard.model import ScanResult, Severity
+from iacguard.reporting import RenderOptions
+
+MAX_ROWS = 200
+_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
+
+
+def escape(text: str) -> str:
+    """One table cell: markdown specials backslash-escaped, `&` as an entity, one line."""
+    flat = " ".join(text.replace("&", "&amp;").split())
+    return _SPECIAL.sub(r"\\\1", flat)
+
+
+def render(result: ScanResult, options: RenderOptions) -> str:
+    failing = result.failing()
+    if result.errors:
+        verdict = f"**iacguard: error** ({len(result.errors)} internal errors; the gate fails)"
+    elif failing:
+        verdict = f"**iacguard: failed** ({len(failing)} failures at or above {result.fail_on.label})"
+    else:
+        verdict = f"**iacguard: passed** (0 failures at or above {result.fail_on.label})"
+    counts = {s: sum(1 for f in result.findings if f.severity == s) for s in Severity}
+    lines = [verdict, "",
+             f"{len(result.findings)} findings in {result.files_scanned} files, "
+             f"{result.resources} resources.", "",
+             "| " + " | ".join(s.label for s in sorted(Severity, reverse=True)) + " |",
+             "|" + "---|" * len(Severity),
+             "| " + " | ".join(str(counts[s]) for s in sorted(Severity, reverse=True)) + " |"]
+    if failing:
+        lines += ["", "| Severity | Rule | Resource | Location | Message |", "|---|---|---|---|---|"]
+        for f in failing[:MAX_ROWS]:
+            where = f"{f.location.path}:{f.location.start_line}"
+            resource = f.resource.address or f.resource.id
+            lines.append(f"| {f.severity.label} | {f.rule_id} {escape(f.rule_name)} | "
+                         f"{escape(resource)} | {escape(where)} | {escape(f.message)} |")
+        if len(failing) > MAX_ROWS:
+            lines += ["", f"... and {len(failing) - MAX_ROWS} more failing findings."]
+    for error in result.errors:
+        lines += ["", f"- error: {escape(error.kind)}: {escape(error.message.splitlines()[0])}"]
+    return "\n".join(lines) + "\n"
