@@ -13,7 +13,7 @@ from iacguard.model import EdgeKind, Resource, Violation
 from iacguard.values import as_dict, as_list, get
 from iacguard_k8s_policies.images import is_placeholder, parse_image
 from iacguard_k8s_policies.pods import Path, Pod, pods
-from iacguard_k8s_policies.service_account import account_bindings, account_name
+from iacguard_k8s_policies.service_account import SubjectIndex, account_bindings, account_name
 
 # kubernetesui/dashboard (v2), kubernetesui/dashboard-{api,web,auth} (v3, not the
 # metrics-scraper), k8s.gcr.io|gcr.io/google_containers/kubernetes-dashboard-<arch> (v1),
@@ -74,10 +74,11 @@ def _broad_reason(graph: ResourceGraph, binding: Resource, broad_roles: list[str
 
 
 def dashboard_admin_binding(ctx: CheckContext[DashboardRoleParams]) -> Iterator[Violation]:
+    subjects = SubjectIndex(ctx.graph)
     for pod in pods(ctx.graph):
         if dashboard_evidence(pod) is None:
             continue
-        for binding, index in account_bindings(ctx.graph, pod):
+        for binding, index in account_bindings(ctx.graph, pod, subjects):
             reason = _broad_reason(ctx.graph, binding, ctx.params.broad_roles)
             if reason is None:
                 continue

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Literal
 
 from iacguard_cloud.services import is_public_load_balancer
+from iacguard_kubernetes.index import Placement, placement, placement_order
 from iacguard_kubernetes.link import ingress_backends
 from iacguard_kubernetes.objects import WORKLOAD_KINDS, containers, namespace_of
 from pydantic import BaseModel, ConfigDict
@@ -52,27 +53,28 @@ class LbCountParams(BaseModel):
 
 
 def too_many_public_load_balancers(ctx: CheckContext[LbCountParams]) -> Iterator[Violation]:
+    """Counted per deployment scope, and within it per cluster or namespace."""
     p = ctx.params
-    groups: dict[str, dict[tuple[str | None, str], Resource]] = {}
+    groups: dict[Placement, dict[tuple[str | None, str], Resource]] = {}
     for service in ctx.graph.resources("Service"):
         if is_public_load_balancer(ctx.graph, service, p.cloud):
-            scope = namespace_of(service) or "" if p.per == "namespace" else ""
-            # The same Service rendered under several profiles counts once.
-            groups.setdefault(scope, {}).setdefault((namespace_of(service), service.name),
+            group = (service.scope, namespace_of(service) or "" if p.per == "namespace" else "")
+            # The same Service written twice in a scope counts once.
+            groups.setdefault(group, {}).setdefault((namespace_of(service), service.name),
                                                     service)
-    for scope, services in sorted(groups.items()):
+    for (_, namespace), services in sorted(groups.items(), key=lambda item: placement_order(item[0])):
         if len(services) <= p.max_public_load_balancers:
             continue
         ordered = sorted(services.values(), key=lambda s: (s.origin.file, s.origin.start_line))
         names = ", ".join(f"{namespace_of(s)}/{s.name}" for s in ordered)
-        where = f" in namespace {scope}" if scope else ""
+        where = f" in namespace {namespace}" if namespace else ""
         yield Violation.at(
             ordered[p.max_public_load_balancers], ("spec", "type"),
             f"{len(services)} public LoadBalancer Services{where} (at most "
             f"{p.max_public_load_balancers} allowed; route the rest through the ingress "
             f"controller): {names}",
             related=[(s, ("spec", "type")) for s in ordered],
-            key=f"scope={scope}",
+            key=f"scope={namespace}",  # kept as it was: fingerprints stay stable
         )
 
 
@@ -100,14 +102,16 @@ class DanglingParams(BaseModel):
     require_targets_in_scan: bool = True
 
 
-def _namespaces_with(ctx: CheckContext[DanglingParams], kinds: frozenset[str] | str) -> set[str]:
-    return {namespace_of(r) or "" for r in ctx.graph.resources(kinds)}
+def _namespaces_with(ctx: CheckContext[DanglingParams], kinds: frozenset[str] | str) -> set[Placement]:
+    """(scope, namespace) pairs that hold objects of `kinds`: targets of another scope never
+    deploy with the referrer, so they say nothing about its references."""
+    return {placement(r) for r in ctx.graph.resources(kinds)}
 
 
 def ingress_backend_missing_service(ctx: CheckContext[DanglingParams]) -> Iterator[Violation]:
     with_services = _namespaces_with(ctx, "Service")
     for ingress in ctx.graph.resources("Ingress"):
-        if ctx.params.require_targets_in_scan and (namespace_of(ingress) or "") not in with_services:
+        if ctx.params.require_targets_in_scan and placement(ingress) not in with_services:
             continue
         linked = {e.attrs.get("path") for e in ctx.graph.out_edges(ingress, EdgeKind.ROUTES_TO)}
         for path, name in ingress_backends(ingress):
@@ -123,7 +127,7 @@ def service_selects_nothing(ctx: CheckContext[DanglingParams]) -> Iterator[Viola
         selector = get(service.body, ("spec", "selector"))
         if not isinstance(selector, dict) or not selector:
             continue  # ExternalName or manually managed endpoints
-        if ctx.params.require_targets_in_scan and (namespace_of(service) or "") not in with_workloads:
+        if ctx.params.require_targets_in_scan and placement(service) not in with_workloads:
             continue
         if not ctx.graph.out_edges(service, EdgeKind.SELECTS):
             labels = ", ".join(f"{k}={v}" for k, v in selector.items())

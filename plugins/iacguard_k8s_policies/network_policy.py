@@ -10,6 +10,8 @@ or repository:
   first workload.
 Namespaces covered by CNI-specific policies (Cilium, Calico, AdminNetworkPolicy) are not
 judged: those can select pods in ways a Kubernetes NetworkPolicy cannot.
+Everything is judged per deployment scope (`Resource.scope`): a policy of another scope never
+deploys with the workload, so it neither covers it nor makes its namespace "have" policies.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from iacguard_kubernetes.objects import WORKLOAD_KINDS, namespace_of, same_deployment
+from iacguard_kubernetes.index import Placement, placement, placement_order
+from iacguard_kubernetes.objects import WORKLOAD_KINDS
 from pydantic import BaseModel, ConfigDict
 
 from iacguard.checks import CheckContext, NoParams
@@ -35,31 +38,34 @@ def _is_kubernetes_policy(policy: Resource) -> bool:
     return (policy.api_version or "networking.k8s.io/v1").startswith("networking.k8s.io/")
 
 
-def _policies_by_namespace(graph: ResourceGraph) -> tuple[dict[str, list[Resource]], set[str], bool]:
-    """Kubernetes NetworkPolicies per namespace, namespaces with CNI policies, cluster-wide CNI
-    policies present."""
-    kube: dict[str, list[Resource]] = defaultdict(list)
-    cni: set[str] = set()
-    for policy in graph.resources("NetworkPolicy"):
-        if _is_kubernetes_policy(policy):
-            kube[namespace_of(policy) or ""].append(policy)
-        else:
-            cni.add(namespace_of(policy) or "")
-    for policy in graph.resources(NAMESPACED_CNI_POLICIES):
-        cni.add(namespace_of(policy) or "")
-    cluster_wide = any(True for _ in graph.resources(CLUSTER_CNI_POLICIES))
-    return kube, cni, cluster_wide
+class _Policies:
+    """Per scope: Kubernetes NetworkPolicies per namespace, namespaces with CNI policies, and
+    whether cluster-wide CNI policies are present."""
+
+    def __init__(self, graph: ResourceGraph) -> None:
+        self.kube: dict[Placement, list[Resource]] = defaultdict(list)
+        self.cni: set[Placement] = set()
+        for policy in graph.resources("NetworkPolicy"):
+            if _is_kubernetes_policy(policy):
+                self.kube[placement(policy)].append(policy)
+            else:
+                self.cni.add(placement(policy))
+        for policy in graph.resources(NAMESPACED_CNI_POLICIES):
+            self.cni.add(placement(policy))
+        self.cluster_wide = {policy.scope for policy in graph.resources(CLUSTER_CNI_POLICIES)}
+
+    def judged(self, workload: Resource) -> bool:
+        """Whether Kubernetes NetworkPolicies alone decide the workload's traffic."""
+        return workload.scope not in self.cluster_wide and placement(workload) not in self.cni
 
 
 def workload_without_network_policy(ctx: CheckContext[NoParams]) -> Iterator[Violation]:
-    kube, cni, cluster_wide = _policies_by_namespace(ctx.graph)
-    if cluster_wide:
-        return
+    known = _Policies(ctx.graph)
     for workload in ctx.graph.resources(WORKLOAD_KINDS):
-        namespace = namespace_of(workload) or ""
-        policies = [p for p in kube.get(namespace, []) if same_deployment(p, workload)]
-        if not policies or namespace in cni:
+        policies = known.kube.get(placement(workload), [])
+        if not policies or not known.judged(workload):
             continue
+        namespace = placement(workload)[1] or ""
         selecting = [policy for e in ctx.graph.in_edges(workload, EdgeKind.SELECTS)
                      if (policy := ctx.graph.get(e.source)).kind == "NetworkPolicy"]
         if any(_isolates_ingress(policy) for policy in selecting):
@@ -95,24 +101,24 @@ class NamespaceParams(BaseModel):
 
 
 def namespace_without_network_policy(ctx: CheckContext[NamespaceParams]) -> Iterator[Violation]:
-    kube, cni, cluster_wide = _policies_by_namespace(ctx.graph)
-    if cluster_wide:
-        return
-    workloads: dict[str, list[Resource]] = defaultdict(list)
+    known = _Policies(ctx.graph)
+    workloads: dict[Placement, list[Resource]] = defaultdict(list)
     for workload in ctx.graph.resources(WORKLOAD_KINDS):
-        workloads[namespace_of(workload) or ""].append(workload)
-    namespaces: dict[str, Resource] = {}
+        if known.judged(workload):
+            workloads[placement(workload)].append(workload)
+    namespaces: dict[Placement, Resource] = {}
     for namespace in ctx.graph.resources("Namespace"):
-        namespaces.setdefault(namespace.name, namespace)
-    for name, members in sorted(workloads.items()):
-        if kube.get(name) or name in cni:
+        namespaces.setdefault((namespace.scope, namespace.name), namespace)
+    for (scope, ns), members in sorted(workloads.items(), key=lambda i: placement_order(i[0])):
+        if known.kube.get((scope, ns)):
             continue
+        name = ns or ""
         ordered = sorted(members, key=lambda r: (r.origin.file, r.origin.start_line, r.id))
         listed = ", ".join(dict.fromkeys(f"{w.kind} {w.name}" for w in ordered))
         message = (f"namespace {name} runs workloads but has no NetworkPolicy (all pods accept "
                    f"all traffic): {listed}")
         related = [(w, ("metadata", "name")) for w in ordered]
-        anchor = namespaces.get(name)
+        anchor = namespaces.get((scope, ns))
         if anchor is not None:
             yield Violation.at(anchor, ("metadata", "name"), message, related=related)
         elif not ctx.params.require_namespace_object:

@@ -32,26 +32,32 @@ class RoleCountParams(BaseModel):
 
 
 def too_many_roles(ctx: CheckContext[RoleCountParams]) -> Iterator[Violation]:
+    """One finding per deployment scope that defines too many roles: roles of independent
+    scopes (charts, roots, folders) are never summed."""
     p = ctx.params
-    roles: dict[tuple[str, str | None, str], Resource] = {}
+    scopes: dict[str | None, dict[tuple[str, str | None, str], Resource]] = {}
     for role in ctx.graph.resources(ROLE_KINDS):
         if any(role.name.startswith(prefix) for prefix in p.exclude_prefixes):
             continue
-        # One role rendered under several values profiles is still one role type.
-        roles.setdefault((role.kind, namespace_of(role), role.name), role)
-    if len(roles) <= p.max_roles:
-        return
-    ordered = sorted(roles.values(), key=lambda r: (r.origin.file, r.origin.start_line, r.id))
-    names = ", ".join(
-        f"{r.kind} {namespace_of(r)}/{r.name}" if namespace_of(r) else f"{r.kind} {r.name}"
-        for r in ordered
-    )
-    yield Violation.at(
-        ordered[p.max_roles], ("metadata", "name"),
-        f"{len(roles)} distinct Roles and ClusterRoles defined (at most {p.max_roles}): {names}",
-        related=[(r, ("metadata", "name")) for r in ordered],
-        key="scan",
-    )
+        # One role written twice in a scope is still one role type.
+        scopes.setdefault(role.scope, {}).setdefault((role.kind, namespace_of(role), role.name),
+                                                     role)
+    for _, roles in sorted(scopes.items(), key=lambda item: item[0] or ""):
+        if len(roles) <= p.max_roles:
+            continue
+        ordered = sorted(roles.values(), key=lambda r: (r.origin.file, r.origin.start_line, r.id))
+        names = ", ".join(
+            f"{r.kind} {namespace_of(r)}/{r.name}" if namespace_of(r) else f"{r.kind} {r.name}"
+            for r in ordered
+        )
+        # The message leaves the scope out, so that the variants of one chart that define the
+        # same roles report one merged finding.
+        yield Violation.at(
+            ordered[p.max_roles], ("metadata", "name"),
+            f"{len(roles)} distinct Roles and ClusterRoles defined (at most {p.max_roles}): {names}",
+            related=[(r, ("metadata", "name")) for r in ordered],
+            key="scan",
+        )
 
 
 def rbac_wildcard(ctx: CheckContext[NoParams]) -> Iterator[Violation]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator
 
-from iacguard_kubernetes.objects import namespace_of, same_deployment
+from iacguard_kubernetes.objects import namespace_of
 from pydantic import BaseModel, ConfigDict
 
 from iacguard.checks import CheckContext
@@ -25,7 +26,31 @@ def account_name(pod: Pod) -> str:
     return "default"
 
 
-def account_bindings(graph: ResourceGraph, pod: Pod) -> list[tuple[Resource, int]]:
+class SubjectIndex:
+    """(binding, subject index) of every ServiceAccount subject of the scan's bindings, by
+    (scope, namespace, name) of the account: bindings of another scope never grant to it."""
+
+    def __init__(self, graph: ResourceGraph) -> None:
+        self._by_account: dict[tuple[str | None, str | None, str], list[tuple[Resource, int]]] = (
+            defaultdict(list))
+        for binding in graph.resources(BINDING_KINDS):
+            for index, raw in enumerate(as_list(binding.body.get("subjects"))):
+                subject = as_dict(raw)
+                name = subject.get("name")
+                if subject.get("kind") != "ServiceAccount" or not isinstance(name, str):
+                    continue
+                namespace = subject.get("namespace")
+                if not isinstance(namespace, str) or not namespace:
+                    namespace = namespace_of(binding)
+                self._by_account[(binding.scope, namespace, name)].append((binding, index))
+
+    def granting(self, pod: Pod) -> list[tuple[Resource, int]]:
+        key = (pod.workload.scope, namespace_of(pod.workload), account_name(pod))
+        return self._by_account.get(key, [])
+
+
+def account_bindings(graph: ResourceGraph, pod: Pod,
+                     subjects: SubjectIndex) -> list[tuple[Resource, int]]:
     """(binding, subject index) of every RoleBinding/ClusterRoleBinding in the scan that grants
     a role to the pod's ServiceAccount, whether or not the ServiceAccount object is scanned."""
     found: dict[tuple[str, int], Resource] = {}
@@ -35,18 +60,8 @@ def account_bindings(graph: ResourceGraph, pod: Pod) -> list[tuple[Resource, int
             found[(edge.source, index)] = graph.get(edge.source)
     # The ServiceAccount may live outside the scan (or be the implicit `default`): match
     # binding subjects by name, as the API server does.
-    name, namespace = account_name(pod), namespace_of(pod.workload)
-    for binding in graph.resources(BINDING_KINDS):
-        if not same_deployment(binding, pod.workload):
-            continue
-        for index, raw in enumerate(as_list(binding.body.get("subjects"))):
-            subject = as_dict(raw)
-            subject_ns = subject.get("namespace")
-            if not isinstance(subject_ns, str) or not subject_ns:
-                subject_ns = namespace_of(binding)
-            if (subject.get("kind") == "ServiceAccount" and subject.get("name") == name
-                    and subject_ns == namespace):
-                found.setdefault((binding.id, index), binding)
+    for binding, index in subjects.granting(pod):
+        found.setdefault((binding.id, index), binding)
     return [(binding, index) for (_, index), binding in sorted(found.items())]
 
 
@@ -59,6 +74,7 @@ class TokenParams(BaseModel):
 
 
 def service_account_token_automount(ctx: CheckContext[TokenParams]) -> Iterator[Violation]:
+    subjects = SubjectIndex(ctx.graph)
     for pod in pods(ctx.graph):
         workload = pod.workload
         value, path = pod.field("automountServiceAccountToken")
@@ -68,7 +84,7 @@ def service_account_token_automount(ctx: CheckContext[TokenParams]) -> Iterator[
         if truthy(value) is False:
             continue  # the pod setting wins over its ServiceAccount's
         name = account_name(pod)
-        if account_bindings(ctx.graph, pod):
+        if account_bindings(ctx.graph, pod, subjects):
             continue  # a role is bound to its account: the workload uses the API
         accounts = ctx.graph.targets(workload, EdgeKind.RUNS_AS)
         account_values = [a.body.get("automountServiceAccountToken", MISSING) for a in accounts]

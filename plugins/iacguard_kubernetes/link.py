@@ -2,33 +2,19 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 
 from iacguard.graph import ResourceGraph
 from iacguard.model import Edge, EdgeKind, Resource
 from iacguard.values import as_dict, as_list, get
+from iacguard_kubernetes.index import ObjectIndex, WorkloadIndex
 from iacguard_kubernetes.objects import (
     WORKLOAD_KINDS,
     namespace_of,
-    pod_labels,
     pod_spec,
     pod_spec_path,
-    same_deployment,
     selector_matches,
 )
-
-
-class _Index:
-    """Objects by (kind, namespace, name), for reference look-ups."""
-
-    def __init__(self, graph: ResourceGraph) -> None:
-        self.by_key: dict[tuple[str, str | None, str], list[Resource]] = defaultdict(list)
-        for resource in graph.resources():
-            self.by_key[(resource.kind, namespace_of(resource), resource.name)].append(resource)
-
-    def find(self, kind: str, namespace: str | None, name: str, near: Resource) -> list[Resource]:
-        return [r for r in self.by_key.get((kind, namespace, name), []) if same_deployment(r, near)]
 
 
 def ingress_backends(ingress: Resource) -> Iterable[tuple[tuple[str | int, ...], str]]:
@@ -50,28 +36,25 @@ def ingress_backends(ingress: Resource) -> Iterable[tuple[tuple[str | int, ...],
             yield path, name
 
 
+def _select(graph: ResourceGraph, workloads: WorkloadIndex, selector: object,
+            selector_path: str, owner: Resource) -> None:
+    for workload in workloads.candidates(selector, owner):
+        if selector_matches(selector, workloads.labels[workload.id]):
+            graph.add_edge(Edge(source=owner.id, target=workload.id, kind=EdgeKind.SELECTS,
+                                attrs={"path": selector_path}))
+
+
 def link(graph: ResourceGraph) -> None:
-    index = _Index(graph)
-    workloads = list(graph.resources(WORKLOAD_KINDS))
+    """Edges within each deployment scope; every look-up goes through an index (no pairs)."""
+    index = ObjectIndex(graph)
+    workloads = WorkloadIndex(graph.resources(WORKLOAD_KINDS))
     for service in graph.resources("Service"):
         selector = get(service.body, ("spec", "selector"))
-        if not isinstance(selector, dict) or not selector:
-            continue
-        for workload in workloads:
-            if (namespace_of(workload) == namespace_of(service)
-                    and same_deployment(workload, service)
-                    and selector_matches(selector, pod_labels(workload))):
-                graph.add_edge(Edge(source=service.id, target=workload.id, kind=EdgeKind.SELECTS,
-                                    attrs={"path": "spec/selector"}))
+        if isinstance(selector, dict) and selector:
+            _select(graph, workloads, selector, "spec/selector", service)
     for policy in graph.resources("NetworkPolicy"):
-        selector = get(policy.body, ("spec", "podSelector"), {})
-        for workload in workloads:
-            if (namespace_of(workload) == namespace_of(policy)
-                    and same_deployment(workload, policy)
-                    and selector_matches(as_dict(selector) or {"matchLabels": {}},
-                                         pod_labels(workload))):
-                graph.add_edge(Edge(source=policy.id, target=workload.id, kind=EdgeKind.SELECTS,
-                                    attrs={"path": "spec/podSelector"}))
+        selector = as_dict(get(policy.body, ("spec", "podSelector"), {})) or {"matchLabels": {}}
+        _select(graph, workloads, selector, "spec/podSelector", policy)
     for ingress in graph.resources("Ingress"):
         for path, name in ingress_backends(ingress):
             for service in index.find("Service", namespace_of(ingress), name, ingress):
@@ -94,7 +77,7 @@ def link(graph: ResourceGraph) -> None:
             for account in index.find("ServiceAccount", str(ns), str(subject["name"]), binding):
                 graph.add_edge(Edge(source=binding.id, target=account.id,
                                     kind=EdgeKind.BINDS_SUBJECT, attrs={"path": f"subjects/{s}"}))
-    for workload in workloads:
+    for workload in graph.resources(WORKLOAD_KINDS):
         spec = pod_spec(workload)
         spec_path = pod_spec_path(workload)
         if spec is None or spec_path is None:

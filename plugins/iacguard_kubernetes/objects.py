@@ -51,12 +51,6 @@ def namespace_of(resource: Resource) -> str | None:
     return resource.namespace or DEFAULT_NAMESPACE
 
 
-def same_deployment(a: Resource, b: Resource) -> bool:
-    """Whether two objects can live side by side: not from two different values profiles
-    or overlays of the same source."""
-    return a.variant is None or b.variant is None or a.variant == b.variant
-
-
 def make_resource(
     obj: dict[str, Any],
     *,
@@ -146,15 +140,25 @@ def containers(resource: Resource) -> Iterator[Container]:
                 yield Container((*path, field, index), field, container)
 
 
+def _selector_parts(selector: dict[str, Any]) -> tuple[dict[str, Any], list[Any]]:
+    """(matchLabels, matchExpressions) of a LabelSelector, or of a plain map (Service)."""
+    if "matchLabels" in selector or "matchExpressions" in selector:
+        return as_dict(selector.get("matchLabels")), as_list(selector.get("matchExpressions"))
+    return selector, []
+
+
+def selector_labels(selector: Any) -> dict[str, str]:
+    """The labels a selector requires verbatim (its matchLabels, or the whole plain map)."""
+    if not isinstance(selector, dict):
+        return {}
+    return {str(k): str(v) for k, v in _selector_parts(selector)[0].items()}
+
+
 def selector_matches(selector: Any, labels: dict[str, str]) -> bool:
     """A LabelSelector (matchLabels/matchExpressions) or a plain map (Service) matches."""
     if not isinstance(selector, dict):
         return False
-    if "matchLabels" in selector or "matchExpressions" in selector:
-        match_labels = as_dict(selector.get("matchLabels"))
-        expressions = as_list(selector.get("matchExpressions"))
-    else:
-        match_labels, expressions = selector, []
+    match_labels, expressions = _selector_parts(selector)
     for key, value in match_labels.items():
         if labels.get(str(key)) != str(value):
             return False
