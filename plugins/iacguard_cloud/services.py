@@ -10,7 +10,7 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass
 
-from iacguard_kubernetes.objects import annotations_of, namespace_of
+from iacguard_kubernetes.api import annotations_of, namespace_of
 
 from iacguard.graph import ResourceGraph
 from iacguard.model import Resource

@@ -6,9 +6,15 @@ from collections.abc import Iterator
 from typing import Literal
 
 from iacguard_cloud.services import is_public_load_balancer
-from iacguard_kubernetes.index import Placement, placement, placement_order
-from iacguard_kubernetes.link import ingress_backends
-from iacguard_kubernetes.objects import WORKLOAD_KINDS, containers, namespace_of
+from iacguard_kubernetes.api import (
+    WORKLOAD_KINDS,
+    Placement,
+    containers,
+    ingress_backends,
+    namespace_of,
+    placement,
+    placement_order,
+)
 from pydantic import BaseModel, ConfigDict
 
 from iacguard.checks import CheckContext, NoParams

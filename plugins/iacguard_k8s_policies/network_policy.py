@@ -19,8 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from iacguard_kubernetes.index import Placement, placement, placement_order
-from iacguard_kubernetes.objects import WORKLOAD_KINDS
+from iacguard_kubernetes.api import WORKLOAD_KINDS, Placement, placement, placement_order
 from pydantic import BaseModel, ConfigDict
 
 from iacguard.checks import CheckContext, NoParams

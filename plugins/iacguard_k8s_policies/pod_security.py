@@ -11,7 +11,7 @@ import posixpath
 from collections.abc import Iterator
 from typing import Any
 
-from iacguard_kubernetes.objects import Container
+from iacguard_kubernetes.api import Container
 from pydantic import BaseModel, ConfigDict
 
 from iacguard.checks import CheckContext, NoParams

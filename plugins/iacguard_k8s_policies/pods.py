@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from iacguard_kubernetes.objects import WORKLOAD_KINDS, Container, containers, pod_spec, pod_spec_path
+from iacguard_kubernetes.api import WORKLOAD_KINDS, Container, containers, pod_spec, pod_spec_path
 
 from iacguard.graph import ResourceGraph
 from iacguard.model import Resource

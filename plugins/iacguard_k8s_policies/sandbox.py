@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from fnmatch import fnmatchcase
 
-from iacguard_kubernetes.objects import namespace_of, pod_labels
+from iacguard_kubernetes.api import namespace_of, pod_labels
 from pydantic import BaseModel, ConfigDict
 
 from iacguard.checks import CheckContext

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from iacguard_kubernetes.objects import namespace_of
+from iacguard_kubernetes.api import namespace_of
 from pydantic import BaseModel, ConfigDict
 
 from iacguard.checks import CheckContext

@@ -9,12 +9,13 @@ from this module only: everything else in `iacguard_kubernetes` may change witho
 - Objects: `make_resource` (the one Resource shape for a Kubernetes object),
   `is_kubernetes_object`, kinds (`WORKLOAD_KINDS`, `CLUSTER_SCOPED_KINDS`,
   `POD_SPEC_PATHS`), pod specs and containers (`pod_spec`, `pod_spec_path`, `pod_labels`,
-  `containers`, `Container`), scoping (`namespace_of`, `same_deployment`), metadata
-  (`annotations_of`), selectors (`selector_matches`) and Ingress routes (`ingress_backends`).
+  `containers`, `Container`), scoping (`namespace_of`; `placement`, `Placement`,
+  `placement_order`: an object's deployment scope and namespace), metadata (`annotations_of`), selectors (`selector_matches`) and Ingress routes (`ingress_backends`).
 """
 
 from __future__ import annotations
 
+from iacguard_kubernetes.index import Placement, placement, placement_order
 from iacguard_kubernetes.link import ingress_backends
 from iacguard_kubernetes.loader import MANIFEST_SUFFIXES, YAML_SUFFIXES, load_text
 from iacguard_kubernetes.objects import (
@@ -32,7 +33,6 @@ from iacguard_kubernetes.objects import (
     pod_labels,
     pod_spec,
     pod_spec_path,
-    same_deployment,
     selector_matches,
 )
 from iacguard_kubernetes.yamlsource import Document, ParseFailure, decode, parse_documents
@@ -48,6 +48,7 @@ __all__ = [
     "Container",
     "Document",
     "ParseFailure",
+    "Placement",
     "annotations_of",
     "containers",
     "decode",
@@ -57,9 +58,10 @@ __all__ = [
     "make_resource",
     "namespace_of",
     "parse_documents",
+    "placement",
+    "placement_order",
     "pod_labels",
     "pod_spec",
     "pod_spec_path",
-    "same_deployment",
     "selector_matches",
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from iacguard_kubernetes.objects import is_kubernetes_object, make_resource
+from iacguard_kubernetes.api import is_kubernetes_object, make_resource
 
 from iacguard.model import Provenance, Resource, SourceSpan
 from iacguard.values import Unknown, pointer
