@@ -17,7 +17,10 @@ def _imports(file: Path) -> list[tuple[int, str]]:
         if isinstance(node, ast.Import):
             found += [(node.lineno, alias.name) for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.append((node.lineno, node.module))
+            if "." in node.module:
+                found.append((node.lineno, node.module))
+            else:  # `from package import module`: each name may be a module of the package
+                found += [(node.lineno, f"{node.module}.{alias.name}") for alias in node.names]
     return found
 
 

@@ -10,7 +10,8 @@ from this module only: everything else in `iacguard_kubernetes` may change witho
   `is_kubernetes_object`, kinds (`WORKLOAD_KINDS`, `CLUSTER_SCOPED_KINDS`,
   `POD_SPEC_PATHS`), pod specs and containers (`pod_spec`, `pod_spec_path`, `pod_labels`,
   `containers`, `Container`), scoping (`namespace_of`; `placement`, `Placement`,
-  `placement_order`: an object's deployment scope and namespace), metadata (`annotations_of`), selectors (`selector_matches`) and Ingress routes (`ingress_backends`).
+  `placement_order`: an object's deployment scope and namespace), metadata
+  (`annotations_of`), selectors (`selector_matches`) and Ingress routes (`ingress_backends`).
 """
 
 from __future__ import annotations
