@@ -5,6 +5,9 @@ Values are Python data: None, bool, int, float, str, list, dict, `Unknown`, plus
 record a reference when they are accessed. Anything that cannot be known before apply
 is `Unknown(reason)` and propagates through operators, templates and functions.
 Errors that Terraform would report are `EvalError`s; nothing from the input is run.
+What values mean (conversions, equality, limits) is `semantics`; the built-ins are
+`functions`, applied here to arguments evaluated here (`try`, `can` and templates need the
+evaluator, so they live here too). Names are resolved by a `Resolver` (a module instance).
 """
 
 from __future__ import annotations

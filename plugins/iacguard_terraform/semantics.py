@@ -69,7 +69,6 @@ def check_string(text: str) -> str:
     return text
 
 
-
 class Tracker(Protocol):
     """What reading a value records: the resource addresses it depends on, and the
     provenance of the variables it read (the evaluator's `Scope` is one)."""
