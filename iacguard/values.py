@@ -105,3 +105,14 @@ def truthy(value: Any) -> bool | None:
         if lowered in {"false", "no", "off", "0", ""}:
             return False
     return None
+
+
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Helm's values merge for `-f a -f b`: maps merge recursively, anything else replaces."""
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out

@@ -5,91 +5,78 @@ Values are Python data: None, bool, int, float, str, list, dict, `Unknown`, plus
 record a reference when they are accessed. Anything that cannot be known before apply
 is `Unknown(reason)` and propagates through operators, templates and functions.
 Errors that Terraform would report are `EvalError`s; nothing from the input is run.
+What values mean (conversions, equality, limits) is `semantics`; the built-ins are
+`functions`, applied here to arguments evaluated here (`try`, `can` and templates need the
+evaluator, so they live here too). Names are resolved by a `Resolver` (a module instance).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from lark import Token, Tree
 
 from iacguard.model import Provenance
 from iacguard.values import Unknown
-from iacguard_terraform.hcl import JsonExpr, Part, heredoc_parts, parse_template, string_parts, unescape
-
-if TYPE_CHECKING:
-    from iacguard_terraform.module import Resolver
-
-
-class EvalError(Exception):
-    """An expression Terraform would reject (missing attribute, bad index, wrong type)."""
-
-
-# Limits that keep hostile input (doubling locals, huge ranges, format widths) from
-# exhausting time or memory; real configurations stay far below them.
-MAX_STEPS = 2_000_000  # expression nodes evaluated for one root module
-MAX_STRING = 4_000_000  # characters in one string built by a template or function
-MAX_MASS = 1_000_000  # values (plus 1 per 16 string characters) in one evaluated value
-MAX_DEPTH = 100  # nesting of lists and maps in one value
-
-
-class LimitExceeded(EvalError):
-    """A limit above was reached: the value is unknown (never retried by try()/can())."""
-
-
-class Budget:
-    """Expression steps spent for one root module."""
-
-    def __init__(self, limit: int = MAX_STEPS) -> None:
-        self.limit = limit
-        self.steps = 0
-        self.reported = False
-
-    def spend(self) -> None:
-        self.steps += 1
-        if self.steps > self.limit:
-            raise LimitExceeded(f"evaluation stopped after {self.limit} expression steps")
+from iacguard_terraform import functions
+from iacguard_terraform.hcl import (
+    HclSyntaxError,
+    JsonExpr,
+    Part,
+    heredoc_parts,
+    parse_template,
+    string_parts,
+    unescape,
+)
+from iacguard_terraform.semantics import (
+    MAX_STRING,
+    Budget,
+    EvalError,
+    LimitExceeded,
+    ObjRef,
+    check_mass,
+    check_string,
+    compare,
+    deep_unknown,
+    first_unknown,
+    iterate,
+    norm_number,
+    number,
+    plain,
+    to_bool,
+    to_str,
+    touch,
+    type_name,
+)
 
 
-def check_mass(value: Any, what: str = "value") -> None:
-    """Raise LimitExceeded when `value` holds more than MAX_MASS values (long strings weigh more).
-    The walk is bounded, so values that share parts (`[x, x]` repeated) cost no more."""
-    stack: list[tuple[Any, int]] = [(value, 0)]
-    mass = 0
-    while stack:
-        item, depth = stack.pop()
-        mass += 1
-        if isinstance(item, str):
-            mass += len(item) // 16
-        elif isinstance(item, (list, dict)):
-            if depth >= MAX_DEPTH:
-                raise LimitExceeded(f"{what} is nested deeper than {MAX_DEPTH} levels")
-            stack.extend((v, depth + 1) for v in (item if isinstance(item, list) else item.values()))
-        if mass > MAX_MASS:
-            raise LimitExceeded(f"too large: {what} holds more than {MAX_MASS} values")
+class EvalState(Protocol):
+    """What one root module's evaluation shares with the evaluator."""
+
+    budget: Budget
+
+    def read_file(self, path: str, probe: bool = False) -> str | Unknown | None: ...
 
 
-def check_string(text: str) -> str:
-    if len(text) > MAX_STRING:
-        raise LimitExceeded(f"string longer than {MAX_STRING} characters")
-    return text
+class Resolver(Protocol):
+    """Resolves the names of one module instance (`var.x`, `module.m`, `aws_vpc.main`)."""
 
+    @property
+    def state(self) -> EvalState: ...
 
-class ObjRef:
-    """A lazily evaluated object: a resource instance or a module instance."""
+    def variable(self, name: str, scope: Scope) -> Any: ...
 
-    address: str
+    def local(self, name: str, scope: Scope) -> Any: ...
 
-    def attr(self, name: str, scope: Scope) -> Any:
-        raise NotImplementedError
+    def module(self, name: str, scope: Scope) -> Any: ...
 
-    def materialise(self, scope: Scope) -> dict[str, Any]:
-        raise NotImplementedError
+    def data(self, type_: str, name: str, scope: Scope) -> ObjRef | None: ...
 
-    def touch(self, scope: Scope) -> None:
-        """Record that the value depends on this object, without reading it."""
+    def resource(self, type_: str, name: str, scope: Scope) -> Any: ...
+
+    def path(self, name: str) -> Any: ...
 
 
 class Scope:
@@ -117,154 +104,6 @@ class Scope:
     def fresh(self) -> Scope:
         """Same names, its own reference collection."""
         return Scope(self.resolver, dict(self.names), origins=self.origins)
-
-
-def first_unknown(*values: Any) -> Unknown | None:
-    for value in values:
-        if isinstance(value, Unknown):
-            return value
-    return None
-
-
-def deep_unknown(value: Any) -> Unknown | None:
-    if isinstance(value, Unknown):
-        return value
-    if isinstance(value, list):
-        for item in value:
-            found = deep_unknown(item)
-            if found is not None:
-                return found
-    elif isinstance(value, dict):
-        for item in value.values():
-            found = deep_unknown(item)
-            if found is not None:
-                return found
-    return None
-
-
-def touch(value: Any, scope: Scope) -> None:
-    if isinstance(value, ObjRef):
-        value.touch(scope)
-    elif isinstance(value, list):
-        for item in value:
-            touch(item, scope)
-    elif isinstance(value, dict):
-        for item in value.values():
-            touch(item, scope)
-
-
-def plain(value: Any, scope: Scope) -> Any:
-    """`value` with every ObjRef replaced by its attributes (recording the reference)."""
-    if isinstance(value, ObjRef):
-        return plain(value.materialise(scope), scope)
-    if isinstance(value, list):
-        return [plain(v, scope) for v in value]
-    if isinstance(value, dict):
-        return {k: plain(v, scope) for k, v in value.items()}
-    return value
-
-
-def number(value: Any) -> int | float:
-    if isinstance(value, bool):
-        raise EvalError(f"a number is required, got {to_str(value)}")
-    if isinstance(value, (int, float)):
-        return value
-    if isinstance(value, str):
-        try:
-            return int(value)
-        except ValueError:
-            try:
-                return float(value)
-            except ValueError:
-                pass
-    raise EvalError(f"a number is required, got {type_name(value)}")
-
-
-def norm_number(value: float | int) -> int | float:
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        return int(value)
-    return value
-
-
-def type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "list"
-    if isinstance(value, (dict, ObjRef)):
-        return "object"
-    return type(value).__name__
-
-
-def to_str(value: Any) -> str:
-    """Terraform's conversion of a primitive to string (for templates and tostring)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        value = norm_number(value)
-        return repr(value) if isinstance(value, float) else str(value)
-    if isinstance(value, str):
-        return value
-    if value is None:
-        raise EvalError("cannot use a null value in a string template")
-    raise EvalError(f"cannot convert {type_name(value)} to string")
-
-
-def to_bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if value == "true":
-        return True
-    if value == "false":
-        return False
-    raise EvalError(f"a bool is required, got {type_name(value)}")
-
-
-def equal(a: Any, b: Any) -> bool:
-    if isinstance(a, bool) != isinstance(b, bool):
-        return False
-    if isinstance(a, (int, float)) != isinstance(b, (int, float)):
-        return False
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(equal(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(equal(a[k], b[k]) for k in a)
-    return bool(a == b)
-
-
-def compare(a: Any, b: Any) -> bool | Unknown:
-    """Equality that is unknown only when the unknown parts decide it: a map holding an
-    unknown value is still known to differ from null, or from a map with other keys."""
-    unknown = first_unknown(a, b)
-    if unknown is not None:
-        return unknown
-    if a is None or b is None:
-        return a is b
-    pairs: list[tuple[Any, Any]]
-    if isinstance(a, list) and isinstance(b, list):
-        if len(a) != len(b):
-            return False
-        pairs = list(zip(a, b, strict=True))
-    elif isinstance(a, dict) and isinstance(b, dict):
-        if a.keys() != b.keys():
-            return False
-        pairs = [(a[k], b[k]) for k in a]
-    else:
-        return equal(a, b)
-    pending: Unknown | None = None
-    for x, y in pairs:
-        result = compare(x, y)
-        if result is False:
-            return False
-        if isinstance(result, Unknown) and pending is None:
-            pending = result
-    return pending if pending is not None else True
 
 
 def subtrees(node: Tree[Any]) -> list[Any]:
@@ -642,18 +481,6 @@ def _for_parts(node: Tree[Any]) -> tuple[str | None, str, Any, list[Any], Any | 
     return key, value, intro_trees[-1], bodies, cond_expr
 
 
-def iterate(collection: Any, scope: Scope) -> list[tuple[Any, Any]]:
-    if isinstance(collection, ObjRef):
-        collection = collection.materialise(scope)
-    if isinstance(collection, list):
-        return list(enumerate(collection))
-    if isinstance(collection, dict):
-        return sorted(collection.items(), key=lambda kv: kv[0])
-    if collection is None:
-        raise EvalError("cannot iterate over a null value")
-    raise EvalError(f"cannot iterate over a {type_name(collection)}")
-
-
 def _for(node: Tree[Any], scope: Scope) -> Any:
     key_name, value_name, collection_node, bodies, cond = _for_parts(node)
     collection = evaluate(collection_node, scope)
@@ -690,8 +517,6 @@ def _for(node: Tree[Any], scope: Scope) -> Any:
 
 
 def _function(node: Tree[Any], scope: Scope) -> Any:
-    from iacguard_terraform.functions import call
-
     trees = subtrees(node)
     identifiers = [t for t in trees if t.data == "identifier"]
     name = "::".join(str(t.children[0]) for t in identifiers)
@@ -700,6 +525,101 @@ def _function(node: Tree[Any], scope: Scope) -> Any:
     expand = args_node is not None and any(
         isinstance(c, Token) and c.type == "ELLIPSIS" for c in args_node.children)
     return call(name, arg_nodes, expand, scope)
+
+
+# -- function calls ---------------------------------------------------------------------------
+def call(name: str, arg_nodes: list[Any], expand: bool, scope: Scope) -> Any:
+    """A function call: arguments evaluated here, the built-in applied by `functions`."""
+    if name == "try":
+        return _try(arg_nodes, scope)
+    if name == "can":
+        return _can(arg_nodes, scope)
+    entry = functions.builtin(name)
+    strict = entry is None or entry[1]
+    # Collection functions keep resource objects inside lists and maps lazy, so that
+    # `values(aws_subnet.x)[*].id` still reaches the computed `id` of each instance.
+    args = [_argument(evaluate(node, scope), scope, strict) for node in arg_nodes]
+    if expand and args:
+        last = args.pop()
+        if isinstance(last, Unknown):
+            return last
+        if not isinstance(last, list):
+            raise EvalError(f"cannot expand a {type_name(last)} into arguments")
+        args.extend(last)
+    if name in functions.FILE_FUNCTIONS:
+        def template(content: str, variables: Any, fn: str) -> Any:
+            return _render_template(content, variables, scope, fn)
+
+        return functions.file_function(name, args, scope.resolver.state, template)
+    if name == "templatestring":
+        if len(args) != 2:
+            raise EvalError("templatestring() takes a template and a map of variables")
+        unknown = deep_unknown(args)
+        return unknown if unknown is not None else _render_template(to_str(args[0]), args[1], scope)
+    if entry is None:
+        return Unknown(f"function {name}() is not evaluated")
+    func = entry[0]
+    unknown = deep_unknown(args) if strict else first_unknown(*args)
+    if unknown is not None:
+        return unknown
+    check_mass(args, f"the arguments of {name}()")
+    try:
+        result = func(*args)
+    except TypeError as exc:
+        raise EvalError(f"{name}(): {exc}") from None
+    if isinstance(result, str):
+        check_string(result)
+    elif isinstance(result, (list, dict)):
+        check_mass(result, f"the result of {name}()")
+    return result
+
+
+def _argument(value: Any, scope: Scope, strict: bool) -> Any:
+    if strict:
+        return plain(value, scope)
+    touch(value, scope)
+    return value.materialise(scope) if isinstance(value, ObjRef) else value
+
+
+def _try(arg_nodes: list[Any], scope: Scope) -> Any:
+    for node in arg_nodes:
+        trial = scope.fresh()
+        try:
+            value = evaluate(node, trial)
+            touch(value, trial)
+        except LimitExceeded:
+            raise
+        except EvalError:
+            continue
+        scope.refs.update(trial.refs)
+        scope.vars.extend(trial.vars)
+        return value
+    raise EvalError("no expression given to try() could be evaluated")
+
+
+def _can(arg_nodes: list[Any], scope: Scope) -> Any:
+    if len(arg_nodes) != 1:
+        raise EvalError("can() takes one argument")
+    try:
+        value = plain(evaluate(arg_nodes[0], scope), scope)
+    except LimitExceeded:
+        raise
+    except EvalError:
+        return False
+    if isinstance(value, Unknown):
+        return value
+    return True
+
+
+def _render_template(content: str, variables: Any, scope: Scope, fn: str = "templatestring()") -> Any:
+    if not isinstance(variables, dict):
+        raise EvalError(f"{fn}: variables must be a map")
+    try:
+        parts = parse_template(content)
+    except HclSyntaxError as exc:
+        raise EvalError(f"{fn}: {exc}") from None
+    # Templates only see their own variables (Terraform gives them no other names).
+    return render(parts, Scope(scope.resolver, dict(variables), scope.refs, scope.vars))
 
 
 _HANDLERS: dict[str, Callable[[Tree[Any], Scope], Any]] = {

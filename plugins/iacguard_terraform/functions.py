@@ -18,34 +18,24 @@ import math
 import re
 from collections.abc import Callable
 from io import StringIO
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 from ruamel.yaml import YAML
 
 from iacguard.values import Unknown
-from iacguard_terraform.evaluate import (
+from iacguard_terraform.semantics import (
     MAX_STRING,
     EvalError,
     LimitExceeded,
-    ObjRef,
-    Scope,
-    check_mass,
-    check_string,
-    deep_unknown,
     equal,
-    evaluate,
     first_unknown,
     norm_number,
     number,
-    plain,
-    render,
     to_bool,
     to_str,
-    touch,
     type_name,
 )
-from iacguard_terraform.hcl import HclSyntaxError, parse_template
 
 Fn = Callable[..., Any]
 MAX_PRODUCT = 100_000  # combinations built by setproduct()
@@ -59,92 +49,33 @@ def _fn(name: str, strict: bool = False) -> Callable[[Fn], Fn]:
     return register
 
 
-def call(name: str, arg_nodes: list[Any], expand: bool, scope: Scope) -> Any:
-    if name == "try":
-        return _try(arg_nodes, scope)
-    if name == "can":
-        return _can(arg_nodes, scope)
-    entry = _FUNCTIONS.get(name)
-    strict = entry is None or entry[1]
-    # Collection functions keep resource objects inside lists and maps lazy, so that
-    # `values(aws_subnet.x)[*].id` still reaches the computed `id` of each instance.
-    args = [_argument(evaluate(node, scope), scope, strict) for node in arg_nodes]
-    if expand and args:
-        last = args.pop()
-        if isinstance(last, Unknown):
-            return last
-        if not isinstance(last, list):
-            raise EvalError(f"cannot expand a {type_name(last)} into arguments")
-        args.extend(last)
-    if name in ("file", "templatefile", "fileexists", "filebase64"):
-        return _file_function(name, args, scope)
-    if name == "templatestring":
-        if len(args) != 2:
-            raise EvalError("templatestring() takes a template and a map of variables")
-        unknown = deep_unknown(args)
-        return unknown if unknown is not None else _render_template(to_str(args[0]), args[1], scope)
-    if entry is None:
-        return Unknown(f"function {name}() is not evaluated")
-    func = entry[0]
-    unknown = deep_unknown(args) if strict else first_unknown(*args)
-    if unknown is not None:
-        return unknown
-    check_mass(args, f"the arguments of {name}()")
-    try:
-        result = func(*args)
-    except TypeError as exc:
-        raise EvalError(f"{name}(): {exc}") from None
-    if isinstance(result, str):
-        check_string(result)
-    elif isinstance(result, (list, dict)):
-        check_mass(result, f"the result of {name}()")
-    return result
+def builtin(name: str) -> tuple[Fn, bool] | None:
+    """The implementation of a built-in and whether it is strict (None when not evaluated)."""
+    return _FUNCTIONS.get(name)
 
 
-def _argument(value: Any, scope: Scope, strict: bool) -> Any:
-    if strict:
-        return plain(value, scope)
-    touch(value, scope)
-    return value.materialise(scope) if isinstance(value, ObjRef) else value
+# -- files ------------------------------------------------------------------------------
+FILE_FUNCTIONS = frozenset({"file", "templatefile", "fileexists", "filebase64"})
 
 
-def _try(arg_nodes: list[Any], scope: Scope) -> Any:
-    for node in arg_nodes:
-        trial = scope.fresh()
-        try:
-            value = evaluate(node, trial)
-            touch(value, trial)
-        except LimitExceeded:
-            raise
-        except EvalError:
-            continue
-        scope.refs.update(trial.refs)
-        scope.vars.extend(trial.vars)
-        return value
-    raise EvalError("no expression given to try() could be evaluated")
+class FileReader(Protocol):
+    """Reads a file for the file functions (inside the scan root, through the loader's
+    file system); `probe` returns None instead of raising for a missing file."""
+
+    def read_file(self, path: str, probe: bool = False) -> str | Unknown | None: ...
 
 
-def _can(arg_nodes: list[Any], scope: Scope) -> Any:
-    if len(arg_nodes) != 1:
-        raise EvalError("can() takes one argument")
-    try:
-        value = plain(evaluate(arg_nodes[0], scope), scope)
-    except LimitExceeded:
-        raise
-    except EvalError:
-        return False
-    if isinstance(value, Unknown):
-        return value
-    return True
+# (template text, its variables, the function's name for messages) -> the rendered value
+TemplateRenderer = Callable[[str, Any, str], Any]
 
 
-def _file_function(name: str, args: list[Any], scope: Scope) -> Any:
+def file_function(name: str, args: list[Any], files: FileReader, template: TemplateRenderer) -> Any:
     if not args:
         raise EvalError(f"{name}() needs a path")
     unknown = first_unknown(args[0])
     if unknown is not None:
         return unknown
-    content = scope.resolver.read_file(to_str(args[0]), probe=name == "fileexists")
+    content = files.read_file(to_str(args[0]), probe=name == "fileexists")
     if name == "fileexists":
         return not isinstance(content, Unknown) and content is not None
     if isinstance(content, Unknown) or content is None:
@@ -156,18 +87,7 @@ def _file_function(name: str, args: list[Any], scope: Scope) -> Any:
     variables = args[1] if len(args) > 1 else {}
     if isinstance(variables, Unknown):
         return variables
-    return _render_template(content, variables, scope, f"templatefile({args[0]})")
-
-
-def _render_template(content: str, variables: Any, scope: Scope, fn: str = "templatestring()") -> Any:
-    if not isinstance(variables, dict):
-        raise EvalError(f"{fn}: variables must be a map")
-    try:
-        parts = parse_template(content)
-    except HclSyntaxError as exc:
-        raise EvalError(f"{fn}: {exc}") from None
-    # Templates only see their own variables (Terraform gives them no other names).
-    return render(parts, Scope(scope.resolver, dict(variables), scope.refs, scope.vars))
+    return template(content, variables, f"templatefile({args[0]})")
 
 
 # -- collections ------------------------------------------------------------------------

@@ -361,14 +361,20 @@ def _convert_body(body: Tree[Any], file: str, text: str,
     return attrs, blocks
 
 
-def parse_hcl(path: Path) -> tuple[dict[str, Attr], list[Block]]:
-    """Top-level attributes and blocks of a `.tf`/`.tfvars` file (raises HclSyntaxError)."""
+def decode_text(data: bytes, encoding: str = "utf-8") -> str:
+    """A file's text as `Path.read_text` gives it: decoded, with universal newlines."""
+    return data.decode(encoding).replace("\r\n", "\n").replace("\r", "\n")
+
+
+def parse_hcl(data: bytes, path: Path) -> tuple[dict[str, Attr], list[Block]]:
+    """Top-level attributes and blocks of a `.tf`/`.tfvars` file's content, read from `path`
+    by the caller (raises HclSyntaxError)."""
     try:
-        size = path.stat().st_size
+        size = len(data)
         if size > MAX_HCL_BYTES:
             raise HclSyntaxError(f"file too large to parse ({size} bytes, limit {MAX_HCL_BYTES})")
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = decode_text(data, "utf-8-sig")
+    except UnicodeDecodeError as exc:
         raise HclSyntaxError(f"cannot read file: {exc}") from None
     try:
         tree = hcl2.parses_to_tree(text)
@@ -401,17 +407,17 @@ _JSON_LABELS = {"resource": 2, "data": 2, "module": 1, "variable": 1, "output": 
                 "provider": 1, "locals": 0, "terraform": 0}
 
 
-def load_json_object(path: Path) -> dict[str, Any]:
-    """The object in a `.tf.json` / `.tfvars.json` file, within size and depth limits
-    (raises HclSyntaxError)."""
+def load_json_object(content: bytes, path: Path) -> dict[str, Any]:
+    """The object in a `.tf.json` / `.tfvars.json` file's content, within size and depth
+    limits (raises HclSyntaxError)."""
     try:
-        size = path.stat().st_size
+        size = len(content)
         if size > MAX_JSON_BYTES:
             raise HclSyntaxError(f"file too large to parse ({size} bytes, limit {MAX_JSON_BYTES})")
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
+        data = json.loads(decode_text(content, "utf-8-sig"))
     except RecursionError:
         raise HclSyntaxError("JSON nested too deeply") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise HclSyntaxError(f"invalid JSON: {exc}", int(getattr(exc, "lineno", 1))) from None
     if not isinstance(data, dict):
         raise HclSyntaxError(f"a {path.name} file must hold an object")
@@ -420,8 +426,8 @@ def load_json_object(path: Path) -> dict[str, Any]:
     return data
 
 
-def parse_json(path: Path) -> list[Block]:
-    data = load_json_object(path)
+def parse_json(content: bytes, path: Path) -> list[Block]:
+    data = load_json_object(content, path)
     span = SourceSpan(file=str(path), precision="file")
     blocks: list[Block] = []
     for kind, content in data.items():

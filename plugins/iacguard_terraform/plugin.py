@@ -1,4 +1,4 @@
-"""The Terraform plugin: claims root-module directories, links references, adds options."""
+"""The Terraform plugin: claims and loads root modules, links references, adds options."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 from iacguard.config import Config
 from iacguard.graph import ResourceGraph
-from iacguard.loading import LoadContext, LoadResult
+from iacguard.loading import Claim, LoadContext, LoadResult
 from iacguard.model import Edge, EdgeKind
 from iacguard.plugin import hookimpl
 from iacguard_terraform import helm_release, loader
@@ -24,10 +24,25 @@ def iacguard_addoption(group: argparse._ArgumentGroup) -> None:
 
 
 @hookimpl
+def iacguard_claim(path: Path, ctx: LoadContext) -> Claim | None:
+    return loader.claim(path, ctx)
+
+
+@hookimpl
+def iacguard_load(claim: Claim, ctx: LoadContext) -> LoadResult | None:
+    result = loader.load(claim, ctx)
+    if result is not None:
+        helm_release.render_releases(result, claim.path if claim.data != loader.FILE_UNIT
+                                     else claim.path.parent, ctx)
+    return result
+
+
+@hookimpl
 def iacguard_collect(path: Path, ctx: LoadContext) -> LoadResult | None:
+    """Legacy one-step loading (claim and load), until the engine plans with claims."""
     result = loader.collect(path, ctx)
     if result is not None and result.resources:
-        helm_release.render_releases(result, path if path.is_dir() else path.parent, ctx)
+        helm_release.render_releases(result, path if ctx.fs.is_dir(path) else path.parent, ctx)
     return result
 
 
