@@ -35,7 +35,7 @@ class SourceIndex:
     @classmethod
     def of(cls, directory: Path | None, ctx: LoadContext) -> SourceIndex:
         index = cls()
-        if directory is None or not terraform.has_configuration(directory):
+        if directory is None or not terraform.has_configuration(directory, ctx):
             return index
         for resource in terraform.evaluate_configuration(directory, ctx).resources:
             if resource.address is None or not resource.id.startswith("tf:"):

@@ -45,11 +45,6 @@ def iacguard_load(claim: Claim, ctx: LoadContext) -> LoadResult | None:
     return load_plan(claim.path, ctx)
 
 
-@hookimpl(tryfirst=True)
-def iacguard_collect(path: Path, ctx: LoadContext) -> LoadResult | None:
-    """The legacy one-step hook the current engine calls: claim, then load."""
-    found = iacguard_claim(path, ctx)
-    return iacguard_load(found, ctx) if found is not None else None
 
 
 @hookimpl

@@ -19,7 +19,7 @@ from typing import Any
 from iacguard.loading import LoadContext, LoadResult
 from iacguard.model import Resource, SourceSpan
 from iacguard_terraform import helm_release, k8s, loader
-from iacguard_terraform.module import tf_files
+from iacguard_terraform.module_def import tf_files
 
 __all__ = ["evaluate_configuration", "has_configuration", "kubernetes_resource",
            "render_helm_releases"]
@@ -51,12 +51,12 @@ def render_helm_releases(result: LoadResult, root: Path, ctx: LoadContext) -> No
     helm_release.render_releases(result, root, ctx)
 
 
-def has_configuration(directory: Path) -> bool:
+def has_configuration(directory: Path, ctx: LoadContext) -> bool:
     """Whether `directory` holds Terraform configuration files (`*.tf`, `*.tf.json`)."""
-    return bool(tf_files(directory))
+    return bool(tf_files(ctx.fs, directory))
 
 
 def evaluate_configuration(directory: Path, ctx: LoadContext) -> LoadResult:
     """`directory` evaluated as a root module (variables, tfvars, modules, count/for_each)
     by the HCL loader, Kubernetes resources in manifest shape; charts are not rendered."""
-    return loader.load_root(directory, ctx, list(tf_files(directory)))
+    return loader.load_root(directory, ctx, list(tf_files(ctx.fs, directory)))

@@ -37,13 +37,6 @@ def iacguard_load(claim: Claim, ctx: LoadContext) -> LoadResult | None:
     return result
 
 
-@hookimpl
-def iacguard_collect(path: Path, ctx: LoadContext) -> LoadResult | None:
-    """Legacy one-step loading (claim and load), until the engine plans with claims."""
-    result = loader.collect(path, ctx)
-    if result is not None and result.resources:
-        helm_release.render_releases(result, path if ctx.fs.is_dir(path) else path.parent, ctx)
-    return result
 
 
 @hookimpl
