@@ -64,7 +64,9 @@ def test_loose_manifests_are_scoped_by_folder_whatever_the_scan_root(
         plugins: Plugins, tmp_path: Path) -> None:
     """An allow-all NetworkPolicy in one folder does not cover a workload in another, and a
     folder has the same findings scanned alone or with its parent."""
-    write(tmp_path, {"app/web.yaml": DEPLOYMENT, "other/np.yaml": ALLOW_ALL,
+    others_only = ALLOW_ALL.replace("podSelector: {}", "podSelector: {matchLabels: {app: db}}")
+    write(tmp_path, {"app/web.yaml": DEPLOYMENT, "app/np.yaml": others_only,
+                     "other/np.yaml": ALLOW_ALL,
                      "covered/web.yaml": DEPLOYMENT, "covered/np.yaml": ALLOW_ALL})
     parent, _ = scan(plugins, tmp_path, select=["network-policy"])
     assert {(p, r) for p, _, r in marks(parent)} == {("app/web.yaml", "NETP001")}
