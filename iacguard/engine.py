@@ -262,8 +262,17 @@ class Session:
             files_scanned=len({f for u in self.units.values() for f in u.files()}),
             resources=len(graph),
             fail_on=self.config.fail_on,
+            stats=_summed_stats(self.units.values()),
         )
         return result, graph
+
+
+def _summed_stats(units: Iterable[Unit]) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for unit in units:
+        for key, value in unit.result.stats.items():
+            total[key] = total.get(key, 0) + value
+    return dict(sorted(total.items()))
 
 
 def _touched(unit: Unit, changed: set[Path]) -> bool:

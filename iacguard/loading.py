@@ -71,7 +71,9 @@ class LoadResult:
     `consumed` lists files this unit handled beyond its claim (files a Terraform `file()`
     read, for instance): units planned at those paths are dropped, whichever was reached
     first. `descend` is only read for the legacy one-step `iacguard_collect` hook.
-    `inputs` is filled by the engine from what the unit read through `ctx.fs`.
+    `inputs` is filled by the engine from what the unit read through `ctx.fs`. `stats` are
+    counts the engine sums over units into the report's summary (e.g. plan resources that
+    could not be mapped to source).
     """
 
     resources: list[Resource] = field(default_factory=list)
@@ -79,6 +81,7 @@ class LoadResult:
     consumed: list[Path] = field(default_factory=list)
     descend: bool = False
     inputs: Inputs = field(default_factory=Inputs)
+    stats: dict[str, int] = field(default_factory=dict)
 
 
 class ChartRequest(BaseModel):

@@ -302,6 +302,7 @@ class ScanResult(_Frozen):
     files_scanned: int
     resources: int
     fail_on: Severity
+    stats: dict[str, int] = Field(default_factory=dict)  # loaders' counts, summed over units
 
     def policy(self, rule_id: str) -> PolicyMeta | None:
         return next((p for p in self.policies if p.id == rule_id), None)

@@ -60,7 +60,9 @@ def load_plan(file: Path, ctx: LoadContext) -> LoadResult:
         resources[record.address] = _resource(record, file, lines, index, prefix)
     ids = {address: resource.id for address, (resource, _) in resources.items()}
     linked = [_with_references(*resources[rec.address], rec, ids) for rec in chosen]
-    result = LoadResult(resources=linked, consumed=[file])
+    unmapped = sum(1 for r in linked if r.context.get("mapping") == "unmapped")
+    result = LoadResult(resources=linked, consumed=[file],
+                        stats={"plan_resources": len(linked), "plan_resources_unmapped": unmapped})
     if source_dir is not None and any(r.kind == "helm_release" for r in linked):
         terraform.render_helm_releases(result, source_dir, ctx)
     return result

@@ -70,6 +70,7 @@ def summary(result: ScanResult) -> dict[str, Any]:
         "errors": len(result.errors),
         "files_scanned": result.files_scanned,
         "resources": result.resources,
+        **({"stats": result.stats} if result.stats else {}),
     }
 
 

@@ -186,3 +186,15 @@ def test_config_dir_option(plugins: Plugins, pair: Path, tmp_path: Path) -> None
     (pair / "tfplan.json").rename(moved)
     result, _ = scan(plugins, moved, options={"plan_config_dir": str(pair)})
     assert {f.context["mapping"] for f in result.findings} == {"exact", "block"}
+
+
+def test_the_summary_counts_unmapped_plan_resources(plugins: Plugins, pair: Path, tmp_path: Path) -> None:
+    mapped, graph = scan(plugins, pair / "tfplan.json")
+    plan_resources = len(_by_address(graph))
+    unmapped = sum(1 for r in _by_address(graph).values() if r.context["mapping"] == "unmapped")
+    assert mapped.stats == {"plan_resources": plan_resources, "plan_resources_unmapped": unmapped}
+    assert unmapped < plan_resources
+    (tmp_path / "alone").mkdir()
+    alone = write(tmp_path / "alone" / "tfplan.json", pair_plan())
+    assert scan(plugins, alone)[0].stats == {"plan_resources": plan_resources,
+                                             "plan_resources_unmapped": plan_resources}
