@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from iacguard.loading import ChartRequest, LoadContext, LoadProblem, LoadResult
+from iacguard.values import deep_merge
 from iacguard_helm.guards import chart_size_problem, escaping_symlinks
 from iacguard_helm.loader import (
     CHART_FILE,
-    deep_merge,
     is_chart_dir,
     render_error_problem,
     render_values_profile,
@@ -33,7 +33,6 @@ def _values(request: ChartRequest) -> tuple[dict[str, Any], list[LoadProblem]]:
     problems: list[LoadProblem] = []
     for name, text in request.set_values:
         try:
-            # deep_merge moves to iacguard/values.py (another branch); this is the Helm one until then.
             merged = deep_merge(merged, helm.parse_set_string(f"{name}={text}"))
         except helm.HelmError as exc:
             problems.append(LoadProblem(span=request.origin, rule="unresolved-input",

@@ -30,7 +30,7 @@ from iacguard_kubernetes.api import CLUSTER_SCOPED_KINDS, load_text
 from iacguard.config import Config
 from iacguard.loading import LoadContext, LoadProblem, LoadResult
 from iacguard.model import Provenance, Resource, SourceSpan
-from iacguard.values import get, pointer
+from iacguard.values import deep_merge, get, pointer
 from iacguard_helm.guards import MAX_CHART_BYTES, chart_size_problem, escaping_symlinks
 from iacguard_helm.render import VALUES_TYPE_MISMATCH, Rendered, RenderError, render_chart
 from iacguard_helm.sourcemap import KeyLine, TemplateMapper, ValuesFile
@@ -106,17 +106,6 @@ def _span(file: Path, line: int | None = None, column: int | None = None) -> Sou
 def _problem(file: Path, message: str, line: int | None = None, column: int | None = None,
              rule: ProblemRule = "render-failed") -> LoadProblem:
     return LoadProblem(span=_span(file, line, column), message=message, rule=rule)
-
-
-def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """Helm's values merge for `-f a -f b`: maps merge recursively, anything else replaces."""
-    out = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = deep_merge(out[key], value)
-        else:
-            out[key] = value
-    return out
 
 
 def _leaf_paths(data: Any, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
