@@ -12,10 +12,12 @@ import logging
 import os
 from pathlib import Path
 
+from iacguard_terraform import api as terraform
+
 from iacguard.loading import Claim, LoadContext, LoadResult
 from iacguard.plugin import hookimpl
 from iacguard_plan import claim as claiming
-from iacguard_plan.load import load_plan
+from iacguard_plan.load import config_dir, load_plan
 
 LOADER = "terraform-plan"
 HMAC_ENV = "IACGUARD_RUN_TASK_HMAC_KEY"
@@ -35,7 +37,12 @@ def iacguard_addoption(group: argparse._ArgumentGroup) -> None:
 def iacguard_claim(path: Path, ctx: LoadContext) -> Claim | None:
     if not ctx.fs.is_file(path) or not claiming.is_plan_candidate(path, ctx.fs):
         return None
-    return Claim(loader=LOADER, path=path, owns=(path,), descend=False)
+    # A plan stands for the configuration it was made from: that root is checked through
+    # the plan (planned values, findings mapped to its .tf lines), not a second time as HCL.
+    source = config_dir(path, ctx)
+    owns = (path, source) if source is not None and terraform.has_configuration(source, ctx) \
+        else (path,)
+    return Claim(loader=LOADER, path=path, owns=owns, descend=False)
 
 
 @hookimpl

@@ -198,3 +198,11 @@ def test_the_summary_counts_unmapped_plan_resources(plugins: Plugins, pair: Path
     alone = write(tmp_path / "alone" / "tfplan.json", pair_plan())
     assert scan(plugins, alone)[0].stats == {"plan_resources": plan_resources,
                                              "plan_resources_unmapped": plan_resources}
+
+
+def test_a_plan_beside_its_configuration_stands_for_it(plugins: Plugins, pair: Path) -> None:
+    """Scanning a root that holds its own plan checks it once, through the plan (planned values,
+    findings mapped to the .tf lines), not a second time as HCL."""
+    whole, graph = scan(plugins, pair)
+    assert not any(r.id.startswith("tf:") for r in graph.resources())
+    assert _findings(whole) == _findings(scan(plugins, pair / "tfplan.json")[0])
