@@ -15,6 +15,7 @@ Only comments that mention `iacguard` are kept (the rest is never looked at).
 from __future__ import annotations
 
 import re
+from functools import partial
 from pathlib import Path
 
 from iacguard.loading import LoadContext
@@ -114,7 +115,7 @@ def yaml_comments(file: str, text: str) -> list[Comment]:
             out.append(Comment(file=file, line=number, text=code[at + 1:].strip(),
                                own_line=not code[:at].strip()))
             code = code[:at]
-        if _BLOCK_SCALAR.search(code.rstrip()) and ":" in code or code.strip() in ("|", ">", "- |"):
+        if (_BLOCK_SCALAR.search(code.rstrip()) and ":" in code) or code.strip() in ("|", ">", "- |"):
             scalar_indent = indent
     return [c for c in out if MARKER in c.text]
 
@@ -138,7 +139,7 @@ def comments_read(ctx: LoadContext) -> list[Comment]:
         path = Path(key)
         if kind != "read" or not path.name.lower().endswith((*HCL_SUFFIXES, *YAML_SUFFIXES)):
             continue
-        out.extend(ctx.memo.get(("comments", key, value), lambda p=path: _scan_file(ctx, p)))
+        out.extend(ctx.memo.get(("comments", key, value), partial(_scan_file, ctx, path)))
     return out
 
 

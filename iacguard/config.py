@@ -169,3 +169,17 @@ def build_config(file_data: dict[str, Any], overrides: dict[str, Any],
         return Config.model_validate(merged)
     except ValidationError as exc:
         raise ConfigError(f"invalid configuration:\n{readable(exc, source)}") from exc
+
+
+SEVERITY_SCHEMA = {"type": "string", "enum": ["info", "low", "medium", "high", "critical"],
+                   "description": "A severity, by name."}
+
+
+def config_schema() -> dict[str, Any]:
+    """The JSON Schema of `.iacguard.yaml` (and `[tool.iacguard]`), for editors' completion.
+    Severities are written by name, so the generated integer enum is replaced."""
+    schema = Config.model_json_schema()
+    schema.setdefault("$defs", {})["Severity"] = SEVERITY_SCHEMA
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "iacguard configuration (.iacguard.yaml, [tool.iacguard])"
+    return schema

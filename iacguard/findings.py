@@ -4,8 +4,8 @@
 
 Every finding is built here (file and line from the resource's source map, fingerprint from
 rule + resource identity + logical path), so suppressions, baselines, severity overrides and
-diff filtering plug in as further `Stage`s (suppressions and baselines:
-`suppression_stage.SuppressionStage`, added by the engine after `unique`) of `FindingPipeline` rather than once per loader.
+diff filtering plug in as further `Stage`s of `FindingPipeline` rather than once per loader
+(suppressions and baselines: `suppression_stage.SuppressionStage`, added after `unique`).
 
 Fingerprints never depend on lines, on list positions, or on the order units were loaded:
 - a violation: rule | resource id | logical path | key (resource ids are built from the

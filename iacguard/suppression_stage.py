@@ -17,7 +17,6 @@ from iacguard.baseline import Baseline, BaselineEntry, line_of
 from iacguard.config import SuppressionRules
 from iacguard.findings import Candidate, Located, from_problem
 from iacguard.model import Comment, PolicyMeta, Resource, Severity, SourceSpan, Suppression
-from iacguard.values import pointer
 from iacguard.suppressions import (
     ANNOTATION,
     Written,
@@ -28,6 +27,7 @@ from iacguard.suppressions import (
     rule_keys,
     violation_of_rules,
 )
+from iacguard.values import pointer
 
 INVALID_RULE = "invalid-suppression"
 UNUSED_RULE = "unused-suppression"
