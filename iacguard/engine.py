@@ -30,7 +30,7 @@ from pydantic import BaseModel
 from iacguard.baseline import Baseline
 from iacguard.checks import CheckContext, CheckRegistry
 from iacguard.config import Config
-from iacguard.errors import PolicyDefinitionError
+from iacguard.errors import ConfigError, PolicyDefinitionError
 from iacguard.findings import Candidate, FindingPipeline, Located, from_problem, from_violation
 from iacguard.fs import FileSystem, Inputs
 from iacguard.graph import ResourceGraph
@@ -322,6 +322,21 @@ def _selected(policy: PolicyMeta, config: Config) -> bool:
     return enabled
 
 
+def _validated_params(checks: CheckRegistry, meta: PolicyMeta, settings: dict[str, Any],
+                      config: Config) -> BaseModel:
+    """A policy's parameters; a bad value from the configuration is a configuration error
+    naming its key (`policies.<policy>.params.<name>`)."""
+    try:
+        return checks.validate_params(meta, settings)
+    except PolicyDefinitionError as exc:
+        keys = [k for k in (meta.id, meta.name) if config.policies.get(k) and
+                config.policies[k].params]
+        if not keys:
+            raise
+        lines = [f"key policies.{keys[0]}.params.{problem}" for problem in exc.problems]
+        raise ConfigError("invalid configuration:\n" + "\n".join(lines)) from exc
+
+
 def open_session(plugins: Plugins, config: Config, paths: Sequence[Path]) -> Session:
     """Validate the catalogue against the registered checks and the configuration."""
     catalogue = load_catalogue(plugins.policy_dirs())
@@ -343,7 +358,7 @@ def open_session(plugins: Plugins, config: Config, paths: Sequence[Path]) -> Ses
                     severity = config.policies[key].severity  # type: ignore[assignment]
         params = None
         if meta.check != LOAD_PROBLEM_CHECK:
-            params = checks.validate_params(meta, settings)
+            params = _validated_params(checks, meta, settings, config)
         if _selected(meta, config):
             active.append(ActivePolicy(meta, severity, params))
     edge_kinds = frozenset({k.value for k in EdgeKind} | set(plugins.edge_kinds()))
