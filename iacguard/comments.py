@@ -50,7 +50,7 @@ def hcl_comments(file: str, text: str) -> list[Comment]:
                     in_block.append(line[i:])
                     break
                 in_block.append(line[i:end])
-                out.append(Comment(file=file, line=block_start[0], text=" ".join(in_block).strip(),
+                out.append(Comment(file=file, line=block_start[0], text=" ".join(" ".join(in_block).split()),
                                    own_line=block_start[1]))
                 in_block, i = None, end + 2
                 continue

@@ -132,6 +132,9 @@ def violation_of_rules(written: Written, rules: SuppressionRules, meta_keys: lis
     """Why this suppression does not suppress, or None."""
     if written.problem is not None:
         return f"suppression {written.problem}"
+    unknown = [rule for rule, _ in written.rules if not any(rule in k for k in meta_keys)]
+    if unknown:
+        return f"suppression names no known policy, name or category: {', '.join(unknown)}"
     if written.expires is not None and written.expires < today:
         return f"suppression of {written.names()} expired on {written.expires.isoformat()}"
     allow = rules.allow_inline_suppressions

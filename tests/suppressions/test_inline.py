@@ -175,17 +175,20 @@ def test_reason_missing_and_expiry(tmp_path: Path) -> None:
                 + SSH_RULE.replace('"ssh"', '"b"'),
         "c.tf": "# iacguard:ignore BAS001 until=2999-02-03 migration window\n"
                 + SSH_RULE.replace('"ssh"', '"c"'),
+        "d.tf": "# iacguard:ignore BAS01 typo in the rule\n" + SSH_RULE.replace('"ssh"', '"d"'),
     })
     code, report = scan_json(tmp_path, str(repo), *SELECT)
     assert code == 1
     assert states(report, "BAS001") == {("a.tf", 7, None), ("b.tf", 7, None),
-                                        ("c.tf", 7, "inline")}
+                                        ("c.tf", 7, "inline"), ("d.tf", 7, None)}
     assert {(f["location"]["path"], f["location"]["start_line"], f["message"])
             for f in by_rule(report, "SUP001")} == {
         ("a.tf", 1, "suppression has no reason (write the reason after the rule); "
                     "it does not suppress anything (BAS001)"),
         ("b.tf", 1, "suppression of BAS001 expired on 2001-02-03; it does not suppress "
-                    "anything (BAS001)")}
+                    "anything (BAS001)"),
+        ("d.tf", 1, "suppression names no known policy, name or category: BAS01; it does "
+                    "not suppress anything (BAS01)")}
 
 
 def test_forbidden_inline_suppressions_and_an_allow_list(tmp_path: Path) -> None:
