@@ -2,7 +2,8 @@
 
 Loaders do not interpret comments; they report them (`LoadResult.comments`) through the one
 shared helper here, `comments_read(ctx)`: every file the unit read through `ctx.fs` in a
-syntax with comments is scanned once (memoised by content). The core decides what the
+syntax with comments is scanned (files without the word `iacguard` are skipped at a byte
+search; not memoised: `ctx.memo`'s counters belong to the loaders). The core decides what the
 comments mean (`suppressions.py`).
 
 The scanners know just enough syntax not to mistake data for a comment:
@@ -15,7 +16,6 @@ Only comments that mention `iacguard` are kept (the rest is never looked at).
 from __future__ import annotations
 
 import re
-from functools import partial
 from pathlib import Path
 
 from iacguard.loading import LoadContext
@@ -135,11 +135,11 @@ def comments_read(ctx: LoadContext) -> list[Comment]:
     if inputs is None:
         return []
     out: list[Comment] = []
-    for (kind, key), value in sorted(inputs.observed.items()):
+    for kind, key in sorted(inputs.observed):
         path = Path(key)
         if kind != "read" or not path.name.lower().endswith((*HCL_SUFFIXES, *YAML_SUFFIXES)):
             continue
-        out.extend(ctx.memo.get(("comments", key, value), partial(_scan_file, ctx, path)))
+        out.extend(_scan_file(ctx, path))
     return out
 
 

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import datetime as dt
+
 import pytest
 from iacguard_kustomize.loader import build_command
 from supp_helpers import SSH_RULE, by_rule, scan_json, states, write
+
+from iacguard.config import build_config
+from iacguard.engine import open_session
+from iacguard.plugin import Plugins
 
 SELECT = ("--select", "BAS001,PSC001")
 
@@ -256,3 +262,17 @@ def test_unused_suppressions_are_reported_when_asked_and_can_fail(tmp_path: Path
     assert [(f["location"]["path"], f["location"]["start_line"], f["message"])
             for f in by_rule(report, "SUP002")] == [
         ("main.tf", 1, "suppression of PSC001 matched no finding")]
+
+
+@pytest.mark.parametrize(("today", "kind"), [("2029-12-31", "inline"), ("2030-01-01", None)])
+def test_expiry_is_judged_by_the_session_date(tmp_path: Path, plugins: Plugins, today: str,
+                                              kind: str | None) -> None:
+    repo = write(tmp_path / "repo", {"main.tf": "# iacguard:ignore BAS001 until=2029-12-31 "
+                                     "window\n" + SSH_RULE})
+    session = open_session(plugins, build_config({}, {"select": ["BAS001"]}), [repo])
+    session.today = dt.date.fromisoformat(today)
+    session.load([repo])
+    result, _ = session.check()
+    found = {(f.rule_id, f.suppression.kind if f.suppression else None) for f in result.findings}
+    expired = {("SUP001", None)} if kind is None else set()
+    assert found == {("BAS001", kind), *expired}
