@@ -80,8 +80,8 @@ def main() -> None:
         suppressed = len(result.suppressed())
     print(f"command: .venv/bin/python benchmarks/suppressions.py --files {args.files} "
           f"--repeat {args.repeat}")
-    print(f"| files | comments | findings | suppressed | load+check s (median) | "
-          f"directive parsing s (median) |")
+    print("| files | comments | findings | suppressed | load+check s (median) | "
+          "directive parsing s (median) |")
     print("|---|---|---|---|---|---|")
     print(f"| {2 * args.files} | {comments} | {len(result.findings)} | {suppressed} | "
           f"{statistics.median(scans):.2f} | {statistics.median(stages):.3f} |")
