@@ -334,7 +334,8 @@ def _validated_params(checks: CheckRegistry, meta: PolicyMeta, settings: dict[st
         if not keys:
             raise
         lines = [f"key policies.{keys[0]}.params.{problem}" for problem in exc.problems]
-        raise ConfigError("invalid configuration:\n" + "\n".join(lines)) from exc
+        raise ConfigError(f"invalid configuration: params of {meta.name} ({meta.id}):\n"
+                          + "\n".join(lines)) from exc
 
 
 def open_session(plugins: Plugins, config: Config, paths: Sequence[Path]) -> Session:

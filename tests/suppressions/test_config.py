@@ -80,7 +80,7 @@ def test_bad_policy_parameter_is_exit_2_naming_the_policy_and_key(
     assert main(["scan", str(repo)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.splitlines() == [
-        "iacguard: error: invalid configuration:",
+        "iacguard: error: invalid configuration: params of public-load-balancer-service (LB001):",
         "key policies.public-load-balancer-service.params.public_entry_points: "
         "Input should be a valid list"]
 
