@@ -1,4 +1,4 @@
-"""Command line: `iacguard scan|graph|plugins|policies|explain`.
+"""Command line: `iacguard scan|graph|plugins|policies|explain|baseline|config`.
 
 Exit codes: 0 nothing at or above `--fail-on`; 1 findings at or above it; 2 usage or
 internal error (a crashed check or loader included).
@@ -13,7 +13,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from iacguard.config import Config, build_config, find_config_file, read_config_file
+from iacguard.baseline import read as read_baseline
+from iacguard.cli_suppressions import (
+    CONFIG_HELP,
+    _add_config_file_options,
+    _add_suppression_options,
+    add_baseline_command,
+    add_config_command,
+    effective_params,
+)
+from iacguard.config import Config, build_config
+from iacguard.config_layers import effective_config
 from iacguard.engine import open_session
 from iacguard.errors import IacguardError
 from iacguard.model import PolicyMeta, ScanResult, Severity
@@ -54,8 +64,7 @@ def build_parser(plugins: Plugins) -> tuple[argparse.ArgumentParser, list[str]]:
                       help="lowest severity that fails the scan (default: low)")
     scan.add_argument("--no-fail", action="store_true",
                       help="exit 0 even when findings are at or above --fail-on")
-    scan.add_argument("--config", type=Path, help="config file (default: .iacguard.yaml in the "
-                      "first scanned directory)")
+    scan.add_argument("--config", type=Path, help=CONFIG_HELP)
     scan.add_argument("--select", type=_comma_list, help="only these policies (ids, names or "
                       "categories, comma-separated)")
     scan.add_argument("--ignore", type=_comma_list, help="skip these policies")
@@ -64,6 +73,7 @@ def build_parser(plugins: Plugins) -> tuple[argparse.ArgumentParser, list[str]]:
     scan.add_argument("--exclude", action="append", metavar="GLOB",
                       help="skip paths matching GLOB, relative to the scan root (repeatable)")
     scan.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+    _add_suppression_options(scan)
     plugin_options = plugins.addoption(scan)
 
     sub.add_parser("plugins", help="list loaded plugins and the hooks they implement")
@@ -72,6 +82,7 @@ def build_parser(plugins: Plugins) -> tuple[argparse.ArgumentParser, list[str]]:
                           help="markdown: the catalogue reference (docs/POLICIES.md)")
     explain = sub.add_parser("explain", help="show a policy's documentation")
     explain.add_argument("policy", help="policy id or name")
+    _add_config_file_options(explain)
 
     graph = sub.add_parser("graph", help="draw the resource graph with its findings")
     graph.add_argument("paths", nargs="+", type=Path, metavar="PATH")
@@ -79,25 +90,30 @@ def build_parser(plugins: Plugins) -> tuple[argparse.ArgumentParser, list[str]]:
                        help="a registered drawing: html (a self-contained page), dot (Graphviz), "
                        "json (nodes, edges, findings)")
     graph.add_argument("--output", "-o", type=Path, help="write to FILE")
-    graph.add_argument("--config", type=Path, help="config file (default: .iacguard.yaml in the "
-                       "first scanned directory)")
+    graph.add_argument("--config", type=Path, help=CONFIG_HELP)
     graph.add_argument("--exclude", action="append", metavar="GLOB",
                        help="skip paths matching GLOB, relative to the scan root (repeatable)")
+    _add_config_file_options(graph, config=False)
     plugins.addoption(graph)
+    add_baseline_command(sub, plugins)
+    add_config_command(sub)
     plugins.add_commands(sub)  # type: ignore[arg-type]  # our _Parser is an ArgumentParser
     return parser, plugin_options
 
 
 def _config(args: argparse.Namespace, plugin_options: list[str], **overrides: Any) -> Config:
-    """The run's configuration: the config file, then the command line on top."""
+    """The run's configuration: org config, the repository's config, the command line."""
     for path in args.paths:
         if not path.exists():
             raise UsageError(f"no such file or directory: {path}")
-    config_path = args.config or find_config_file(args.paths[0])
-    file_data = read_config_file(config_path) if config_path else {}
     options = {k: getattr(args, k) for k in plugin_options
                if getattr(args, k, None) not in (None, [])}
-    return build_config(file_data, {**overrides, "exclude": args.exclude, "options": options})
+    if getattr(args, "report_unused_suppressions", False):
+        overrides["suppressions"] = {"report_unused": True}
+    return effective_config(args.paths[0], config_file=args.config,
+                            org_file=getattr(args, "org_config", None),
+                            overrides={**overrides, "exclude": args.exclude,
+                                       "options": options}).config
 
 
 def _emit(text: str, output: Path | None, result: ScanResult) -> None:
@@ -119,6 +135,8 @@ def _run_scan(args: argparse.Namespace, plugins: Plugins, plugin_options: list[s
     if args.format not in reporters.names():
         raise UsageError(f"unknown format {args.format!r} (one of: {', '.join(reporters.names())})")
     session = open_session(plugins, config, args.paths)
+    if args.baseline is not None:
+        session.baseline, session.baseline_file = read_baseline(args.baseline), args.baseline
     session.load(args.paths)
     result, _ = session.check()
     stream_is_tty = args.output is None and sys.stdout.isatty()
@@ -174,8 +192,10 @@ def _run_policies(plugins: Plugins, fmt: str) -> int:
     return 0
 
 
-def _run_explain(plugins: Plugins, key: str) -> int:
-    session = open_session(plugins, build_config({}, {}), [Path.cwd()])
+def _run_explain(plugins: Plugins, args: argparse.Namespace) -> int:
+    key = args.policy
+    config = effective_config(Path.cwd(), config_file=args.config, org_file=args.org_config).config
+    session = open_session(plugins, config, [Path.cwd()])
     meta = next((p for p in session.catalogue if key in (p.id, p.name, *p.aliases)), None)
     if meta is None:
         raise UsageError(f"no policy {key!r} (see `iacguard policies`)")
@@ -184,9 +204,10 @@ def _run_explain(plugins: Plugins, key: str) -> int:
     print(f"\n## Why is this bad?\n{meta.rationale.strip()}")
     print(f"\n## Remediation\n{meta.remediation.strip()}")
     if meta.params:
-        print("\n## Parameters (defaults)")
-        for name, value in meta.params.items():
-            print(f"  {name}: {value!r}")
+        print("\n## Parameters (effective; default in brackets when configured)")
+        for name, (value, default) in effective_params(session, meta).items():
+            note = "" if value == default else f"  [default {default!r}]"
+            print(f"  {name}: {value!r}{note}")
     if meta.references:
         print("\n## References")
         for ref in meta.references:
@@ -222,7 +243,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "policies":
             return _run_policies(plugins, args.format)
         if args.command == "explain":
-            return _run_explain(plugins, args.policy)
+            return _run_explain(plugins, args)
         code: int = args.run(args)  # a plugin's command (`iacguard_add_commands`)
         return code
     except IacguardError as exc:

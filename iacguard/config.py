@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
@@ -40,6 +41,26 @@ class ScopeRule(BaseModel):
     cluster: str | None = None
 
 
+class SuppressionRules(BaseModel):
+    """What suppressions may do. An organisation's config (`--org-config`) sets these as a
+    floor: a repository's config can tighten them, never loosen them.
+
+    `allow_inline_suppressions`: `false` forbids comments and annotations (baselines still
+    work), a list names the rules (ids, names or categories) that may be suppressed inline.
+    `require_expiry`: every inline suppression needs `until=YYYY-MM-DD`.
+    `max_suppression_days`: an expiry at most this many days ahead.
+    `report_unused`: inline suppressions and baseline entries that matched nothing are
+    findings (`unused-suppression`), as `--report-unused-suppressions` asks.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    allow_inline_suppressions: bool | list[str] = True
+    require_expiry: bool = False
+    max_suppression_days: int | None = Field(default=None, ge=1)
+    report_unused: bool = False
+
+
 class Config(BaseModel):
     """Everything that changes what a scan reports.
 
@@ -59,6 +80,7 @@ class Config(BaseModel):
     unknowns: Literal["report", "fail", "ignore"] = "report"
     options: dict[str, Any] = Field(default_factory=dict)
     scopes: list[ScopeRule] = Field(default_factory=list)
+    suppressions: SuppressionRules = Field(default_factory=SuppressionRules)
 
     @field_validator("fail_on", mode="before")
     @classmethod
@@ -67,11 +89,20 @@ class Config(BaseModel):
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
-    yaml = YAML(typ="safe")
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"))
-    except (OSError, YAMLError) as exc:
-        raise ConfigError(f"cannot read config {path}: {exc}") from exc
+    """A config file's data: `.iacguard.yaml`, or the `[tool.iacguard]` table of a
+    `pyproject.toml` (empty when it has none)."""
+    if path.name == "pyproject.toml":
+        try:
+            table = tomllib.loads(path.read_text(encoding="utf-8")).get("tool", {})
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read config {path}: {exc}") from exc
+        data = table.get("iacguard", {}) if isinstance(table, dict) else {}
+    else:
+        yaml = YAML(typ="safe")
+        try:
+            data = yaml.load(path.read_text(encoding="utf-8"))
+        except (OSError, YAMLError) as exc:
+            raise ConfigError(f"cannot read config {path}: {exc}") from exc
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -79,16 +110,52 @@ def read_config_file(path: Path) -> dict[str, Any]:
     return data
 
 
+def _has_tool_table(pyproject: Path) -> bool:
+    try:
+        tool = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {})
+    except (OSError, tomllib.TOMLDecodeError):
+        return False
+    return isinstance(tool, dict) and "iacguard" in tool
+
+
 def find_config_file(start: Path) -> Path | None:
-    directory = start if start.is_dir() else start.parent
-    for name in CONFIG_FILE_NAMES:
-        candidate = directory / name
-        if candidate.is_file():
-            return candidate
+    """The nearest `.iacguard.yaml` (or `pyproject.toml` with `[tool.iacguard]`) from `start`
+    up to the repository root (the directory holding `.git`); outside a repository only
+    `start`'s own directory is looked at."""
+    directory = start.absolute() if start.is_dir() else start.absolute().parent
+    chain: list[Path] = []
+    for candidate in (directory, *directory.parents):
+        chain.append(candidate)
+        if (candidate / ".git").exists():
+            break
+    else:
+        chain = [directory]
+    for candidate in chain:
+        for name in CONFIG_FILE_NAMES:
+            if (candidate / name).is_file():
+                return candidate / name
+        if (candidate / "pyproject.toml").is_file() and _has_tool_table(candidate / "pyproject.toml"):
+            return candidate / "pyproject.toml"
     return None
 
 
-def build_config(file_data: dict[str, Any], overrides: dict[str, Any]) -> Config:
+def readable(exc: ValidationError, source: str) -> str:
+    """pydantic's errors as `source: key a.b: what is wrong (got ...)`, one per line."""
+    lines = []
+    for error in exc.errors(include_url=False):
+        key = ".".join(str(p) for p in error["loc"]) or "(top level)"
+        message = error["msg"]
+        if error["type"] == "extra_forbidden":
+            message = "unknown key"
+        got = error.get("input")
+        shown = "" if error["type"] in ("extra_forbidden", "missing") or isinstance(
+            got, dict | list) else f" (got {got!r})"
+        lines.append(f"{source}: key {key}: {message}{shown}")
+    return "\n".join(lines)
+
+
+def build_config(file_data: dict[str, Any], overrides: dict[str, Any],
+                 source: str = "configuration") -> Config:
     """Config-file values, then CLI overrides (those not None) on top."""
     merged = dict(file_data)
     for key, value in overrides.items():
@@ -101,4 +168,18 @@ def build_config(file_data: dict[str, Any], overrides: dict[str, Any]) -> Config
     try:
         return Config.model_validate(merged)
     except ValidationError as exc:
-        raise ConfigError(f"invalid configuration: {exc}") from exc
+        raise ConfigError(f"invalid configuration:\n{readable(exc, source)}") from exc
+
+
+SEVERITY_SCHEMA = {"type": "string", "enum": ["info", "low", "medium", "high", "critical"],
+                   "description": "A severity, by name."}
+
+
+def config_schema() -> dict[str, Any]:
+    """The JSON Schema of `.iacguard.yaml` (and `[tool.iacguard]`), for editors' completion.
+    Severities are written by name, so the generated integer enum is replaced."""
+    schema = Config.model_json_schema()
+    schema.setdefault("$defs", {})["Severity"] = SEVERITY_SCHEMA
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "iacguard configuration (.iacguard.yaml, [tool.iacguard])"
+    return schema

@@ -16,6 +16,7 @@ checking are linear in resources (measured in `benchmarks/`).
 
 from __future__ import annotations
 
+import datetime as dt
 import fnmatch
 import os
 from collections.abc import Iterable, Sequence
@@ -26,9 +27,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from iacguard.baseline import Baseline
 from iacguard.checks import CheckContext, CheckRegistry
 from iacguard.config import Config
-from iacguard.errors import PolicyDefinitionError
+from iacguard.errors import ConfigError, PolicyDefinitionError
 from iacguard.findings import Candidate, FindingPipeline, Located, from_problem, from_violation
 from iacguard.fs import FileSystem, Inputs
 from iacguard.graph import ResourceGraph
@@ -46,6 +48,7 @@ from iacguard.planning import LEGACY_LOADER, PlannedUnit, Planner, crash_message
 from iacguard.plugin import Plugins
 from iacguard.policies import LOAD_PROBLEM_CHECK, load_catalogue
 from iacguard.scopes import resource_scope, unit_scope
+from iacguard.suppression_stage import INVALID_RULE, UNUSED_RULE, Reporting, SuppressionStage
 
 
 def iacguard_version() -> str:
@@ -103,6 +106,9 @@ class Session:
     pipeline: FindingPipeline = field(default_factory=FindingPipeline)
     paths: list[Path] = field(default_factory=list)
     loads: int = 0  # counter: units loaded (not reused) over the session's life
+    baseline: Baseline | None = None  # accepted findings (`scan --baseline FILE`)
+    baseline_file: Path | None = None
+    today: dt.date = field(default_factory=dt.date.today)  # suppressions' expiry is judged by
     _planner: Planner | None = None
 
     # -- loading ----------------------------------------------------------------------
@@ -256,7 +262,8 @@ class Session:
         result = ScanResult(
             version=iacguard_version(),
             root=self.root.as_posix(),
-            findings=self.pipeline.run(candidates),
+            findings=FindingPipeline([*self.pipeline.stages, self._suppression_stage(graph, where)]
+                                     ).run(candidates),
             errors=sorted(errors, key=lambda e: (e.kind, e.path or "", e.message)),
             policies=[p.meta for p in self.policies],
             files_scanned=len({f for u in self.units.values() for f in u.files()}),
@@ -265,6 +272,15 @@ class Session:
             stats=_summed_stats(self.units.values()),
         )
         return result, graph
+
+    def _suppression_stage(self, graph: ResourceGraph, where: Located) -> SuppressionStage:
+        by_name = {p.meta.name: Reporting(p.meta, p.severity) for p in self.policies}
+        comments = [c for u in self.units.values() for c in u.result.comments]
+        return SuppressionStage(
+            where=where, catalogue=self.catalogue, rules=self.config.suppressions,
+            today=self.today, comments=comments, resources=list(graph.resources()),
+            baseline=self.baseline, baseline_file=self.baseline_file,
+            invalid=by_name.get(INVALID_RULE), unused=by_name.get(UNUSED_RULE))
 
 
 def _summed_stats(units: Iterable[Unit]) -> dict[str, int]:
@@ -288,6 +304,10 @@ def _unique_id(graph: ResourceGraph, rid: str) -> str:
     return f"{rid}#{n}"
 
 
+# Problems with the input and with suppressions are reported whatever `--select` names.
+ALWAYS_SELECTED = ("parse-error", "suppressions")
+
+
 def _selected(policy: PolicyMeta, config: Config) -> bool:
     keys = {policy.id, policy.name, policy.category, *policy.aliases}
     settings = [config.policies[k] for k in (policy.id, policy.name) if k in config.policies]
@@ -295,11 +315,27 @@ def _selected(policy: PolicyMeta, config: Config) -> bool:
     for s in settings:
         if s.enabled is not None:
             enabled = s.enabled
-    if config.select and not keys & set(config.select) and policy.category != "parse-error":
+    if config.select and not keys & set(config.select) and policy.category not in ALWAYS_SELECTED:
         return False
     if keys & set(config.ignore):
         return False
     return enabled
+
+
+def _validated_params(checks: CheckRegistry, meta: PolicyMeta, settings: dict[str, Any],
+                      config: Config) -> BaseModel:
+    """A policy's parameters; a bad value from the configuration is a configuration error
+    naming its key (`policies.<policy>.params.<name>`)."""
+    try:
+        return checks.validate_params(meta, settings)
+    except PolicyDefinitionError as exc:
+        keys = [k for k in (meta.id, meta.name) if config.policies.get(k) and
+                config.policies[k].params]
+        if not keys:
+            raise
+        lines = [f"key policies.{keys[0]}.params.{problem}" for problem in exc.problems]
+        raise ConfigError(f"invalid configuration: params of {meta.name} ({meta.id}):\n"
+                          + "\n".join(lines)) from exc
 
 
 def open_session(plugins: Plugins, config: Config, paths: Sequence[Path]) -> Session:
@@ -323,7 +359,7 @@ def open_session(plugins: Plugins, config: Config, paths: Sequence[Path]) -> Ses
                     severity = config.policies[key].severity  # type: ignore[assignment]
         params = None
         if meta.check != LOAD_PROBLEM_CHECK:
-            params = checks.validate_params(meta, settings)
+            params = _validated_params(checks, meta, settings, config)
         if _selected(meta, config):
             active.append(ActivePolicy(meta, severity, params))
     edge_kinds = frozenset({k.value for k in EdgeKind} | set(plugins.edge_kinds()))

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from iacguard.config import Config
 from iacguard.fs import FileSystem, Inputs
-from iacguard.model import Resource, SourceSpan
+from iacguard.model import Comment, Resource, SourceSpan
 
 T = TypeVar("T")
 
@@ -73,7 +73,8 @@ class LoadResult:
     first. `descend` is only read for the legacy one-step `iacguard_collect` hook.
     `inputs` is filled by the engine from what the unit read through `ctx.fs`. `stats` are
     counts the engine sums over units into the report's summary (e.g. plan resources that
-    could not be mapped to source).
+    could not be mapped to source). `comments` are where comments addressed to iacguard were
+    written (suppressions): a loader reports them, the core's finding pipeline interprets them.
     """
 
     resources: list[Resource] = field(default_factory=list)
@@ -82,6 +83,8 @@ class LoadResult:
     descend: bool = False
     inputs: Inputs = field(default_factory=Inputs)
     stats: dict[str, int] = field(default_factory=dict)
+    # Comments addressed to iacguard in the files this unit read (`comments.comments_read`).
+    comments: list[Comment] = field(default_factory=list)
 
 
 class ChartRequest(BaseModel):

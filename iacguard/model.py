@@ -84,6 +84,18 @@ class Provenance(_Frozen):
     span: SourceSpan | None = None
 
 
+class Comment(_Frozen):
+    """A comment a loader saw: its text (without `#`, `//` or `/* */`) at a 1-based line of
+    `file` (an absolute path). `own_line`: nothing but the comment on that line, so it may
+    speak for the line below it. Loaders report them (`LoadResult.comments`, through
+    `iacguard.comments.comments_read`); the core decides what they mean."""
+
+    file: str
+    line: int
+    text: str
+    own_line: bool
+
+
 class Reference(_Frozen):
     """An outgoing reference a loader saw while loading (resolved to an edge when linking).
 
@@ -129,6 +141,9 @@ class Resource(_Frozen):
     # Terraform plan's `*_sensitive` marks, values of root variables declared `sensitive`):
     # policies judge the real value, every output shows "(sensitive)" for it and below it.
     sensitive: tuple[str, ...] = ()
+    # Spans of the blocks that produced this resource, outermost first (the `module` calls of
+    # a Terraform resource inside modules): comments written at them apply to it too.
+    enclosing: tuple[SourceSpan, ...] = ()
 
     def span_for(self, path: Path) -> SourceSpan:
         """The most precise known span for `path`: its longest mapped prefix, else origin."""
@@ -261,6 +276,18 @@ class ResourceRef(_Frozen):
     address: str | None = None
 
 
+class Suppression(_Frozen):
+    """Why a finding does not count: an inline comment, a Kubernetes annotation or a baseline
+    entry. `path`/`line` say where it was written (relative to the scan root)."""
+
+    kind: Literal["inline", "annotation", "baseline"]
+    reason: str
+    rule: str  # as written: an id, a name or a category (the fingerprint for a baseline)
+    expires: str | None = None  # YYYY-MM-DD
+    path: str
+    line: int = 1
+
+
 class Finding(_Frozen):
     rule_id: str
     rule_name: str
@@ -273,6 +300,7 @@ class Finding(_Frozen):
     related: list[Location] = Field(default_factory=list)
     fingerprint: str
     context: dict[str, str] = Field(default_factory=dict)
+    suppression: Suppression | None = None  # suppressed: reported, never failing
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         loc = self.location
@@ -308,7 +336,10 @@ class ScanResult(_Frozen):
         return next((p for p in self.policies if p.id == rule_id), None)
 
     def failing(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity >= self.fail_on]
+        return [f for f in self.findings if f.severity >= self.fail_on and f.suppression is None]
+
+    def suppressed(self) -> list[Finding]:
+        return [f for f in self.findings if f.suppression is not None]
 
     def exit_code(self) -> int:
         if self.errors:

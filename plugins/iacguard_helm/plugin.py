@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from iacguard.comments import comments_read
 from iacguard.loading import ChartRequest, Claim, LoadContext, LoadResult
 from iacguard.plugin import hookimpl
 from iacguard_helm.chart_request import render_request
@@ -38,7 +39,9 @@ def iacguard_claim(path: Path, ctx: LoadContext) -> Claim | None:
 def iacguard_load(claim: Claim, ctx: LoadContext) -> LoadResult | None:
     if claim.loader != LOADER:
         return None
-    return render_chart_dir(claim.path, ctx)
+    result = render_chart_dir(claim.path, ctx)
+    result.comments = comments_read(ctx)  # templates and values files
+    return result
 
 
 

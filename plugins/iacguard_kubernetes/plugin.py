@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from iacguard.comments import comments_read
 from iacguard.config import Config
 from iacguard.graph import ResourceGraph
 from iacguard.loading import Claim, LoadContext, LoadResult
@@ -25,7 +26,9 @@ def iacguard_claim(path: Path, ctx: LoadContext) -> Claim | None:
 def iacguard_load(claim: Claim, ctx: LoadContext) -> LoadResult | None:
     if claim.loader != LOADER:
         return None
-    return loader.load_file(claim.path, ctx) or LoadResult()
+    result = loader.load_file(claim.path, ctx) or LoadResult()
+    result.comments = comments_read(ctx)
+    return result
 
 
 

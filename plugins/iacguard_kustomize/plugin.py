@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from iacguard.comments import comments_read
 from iacguard.loading import Claim, LoadContext, LoadResult
 from iacguard.plugin import hookimpl
 from iacguard_kustomize import loader
@@ -21,5 +22,7 @@ def iacguard_claim(path: Path, ctx: LoadContext) -> Claim | None:
 def iacguard_load(claim: Claim, ctx: LoadContext) -> LoadResult | None:
     if claim.loader != loader.LOADER:
         return None
-    return loader.load_unit(claim.path, ctx)
+    result = loader.load_unit(claim.path, ctx)
+    result.comments = comments_read(ctx)  # kustomizations, resources, charts they render
+    return result
 

@@ -57,7 +57,10 @@ def load_plan(file: Path, ctx: LoadContext) -> LoadResult:
     prefix = f"tfplan:{ctx.relpath(file)}:"
     resources: dict[str, tuple[Resource, dict[str, str]]] = {}
     for record in chosen:
-        resources[record.address] = _resource(record, file, lines, index, prefix)
+        resource, translate = _resource(record, file, lines, index, prefix)
+        if enclosing := index.enclosing(record.address):
+            resource = resource.model_copy(update={"enclosing": enclosing})
+        resources[record.address] = resource, translate
     ids = {address: resource.id for address, (resource, _) in resources.items()}
     linked = [_with_references(*resources[rec.address], rec, ids) for rec in chosen]
     unmapped = sum(1 for r in linked if r.context.get("mapping") == "unmapped")

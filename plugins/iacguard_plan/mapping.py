@@ -52,3 +52,8 @@ class SourceIndex:
         if hcl is not None:
             return "block", hcl.origin.model_copy(update={"precision": "block"}), {}
         return "unmapped", None, {}
+
+    def enclosing(self, address: str) -> tuple[SourceSpan, ...]:
+        """The HCL resource's module-call spans (suppressions above a `module` call)."""
+        hcl = self.by_address.get(address) or self.by_block.get(without_keys(address))
+        return hcl.enclosing if hcl is not None else ()

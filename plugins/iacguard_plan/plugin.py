@@ -12,8 +12,7 @@ import logging
 import os
 from pathlib import Path
 
-from iacguard_terraform import api as terraform
-
+from iacguard.comments import comments_read
 from iacguard.loading import Claim, LoadContext, LoadResult
 from iacguard.plugin import hookimpl
 from iacguard_plan import claim as claiming
@@ -49,7 +48,10 @@ def iacguard_claim(path: Path, ctx: LoadContext) -> Claim | None:
 def iacguard_load(claim: Claim, ctx: LoadContext) -> LoadResult | None:
     if claim.loader != LOADER:
         return None
-    return load_plan(claim.path, ctx)
+    result = load_plan(claim.path, ctx)
+    # the HCL the plan was mapped to: suppressions written there apply to the plan's findings
+    result.comments = comments_read(ctx)
+    return result
 
 
 

@@ -51,6 +51,8 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         ]
     if finding.context:
         out["context"] = dict(finding.context)
+    if finding.suppression is not None:
+        out["suppression"] = finding.suppression.model_dump(exclude_none=True)
     return out
 
 
@@ -66,12 +68,18 @@ def summary(result: ScanResult) -> dict[str, Any]:
         "by_severity": {s.label: severities.get(s, 0) for s in sorted(Severity, reverse=True)},
         "by_category": dict(sorted(categories.items())),
         "failing": len(result.failing()),
+        **({"suppressed": _suppressed(result)} if result.suppressed() else {}),
         "fail_on": result.fail_on.label,
         "errors": len(result.errors),
         "files_scanned": result.files_scanned,
         "resources": result.resources,
         **({"stats": result.stats} if result.stats else {}),
     }
+
+
+def _suppressed(result: ScanResult) -> dict[str, int]:
+    kinds = Counter(f.suppression.kind for f in result.findings if f.suppression is not None)
+    return dict(sorted(kinds.items()))
 
 
 def render(result: ScanResult, options: RenderOptions) -> str:

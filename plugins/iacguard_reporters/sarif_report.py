@@ -10,7 +10,7 @@ import json
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from iacguard.model import Finding, Location, PolicyMeta, ScanResult, Severity
+from iacguard.model import Finding, Location, PolicyMeta, ScanResult, Severity, Suppression
 from iacguard.reporting import RenderOptions
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -89,6 +89,22 @@ def _physical(prefix: str, loc: Location) -> dict[str, Any]:
     }
 
 
+def _suppression(suppression: Suppression, prefix: str) -> dict[str, Any]:
+    """Inline comments and annotations are `inSource`; a baseline is `external`."""
+    where = Location(path=suppression.path, start_line=suppression.line,
+                     end_line=suppression.line)
+    properties: dict[str, Any] = {"iacguard/kind": suppression.kind, "rule": suppression.rule}
+    if suppression.expires:
+        properties["expires"] = suppression.expires
+    return {
+        "kind": "external" if suppression.kind == "baseline" else "inSource",
+        "status": "accepted",
+        "justification": suppression.reason,
+        "location": {"physicalLocation": _physical(prefix, where)},
+        "properties": properties,
+    }
+
+
 def _result(finding: Finding, index: dict[str, int], prefix: str) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": finding.rule_id,
@@ -102,6 +118,8 @@ def _result(finding: Finding, index: dict[str, int], prefix: str) -> dict[str, A
         },
         "properties": {"severity": finding.severity.label, "resource": finding.resource.id},
     }
+    if finding.suppression is not None:
+        result["suppressions"] = [_suppression(finding.suppression, prefix)]
     if finding.related:
         result["relatedLocations"] = [
             {"id": i, "physicalLocation": _physical(prefix, loc)}

@@ -17,6 +17,17 @@ COLORS = {
 BOLD, DIM, RESET = "\033[1m", "\033[2m", "\033[0m"
 
 
+def _suppressed(result: ScanResult) -> str:
+    kinds: dict[str, int] = {}
+    for f in result.suppressed():
+        assert f.suppression is not None
+        kinds[f.suppression.kind] = kinds.get(f.suppression.kind, 0) + 1
+    if not kinds:
+        return ""
+    parts = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
+    return f"; {sum(kinds.values())} suppressed ({parts})"
+
+
 def render(result: ScanResult, options: RenderOptions) -> str:
     def paint(code: str, text: str) -> str:
         return f"{code}{text}{RESET}" if options.color else text
@@ -28,6 +39,11 @@ def render(result: ScanResult, options: RenderOptions) -> str:
             sev = paint(COLORS[f.severity], f"{f.severity.label:<8}")
             where = f"{f.location.start_line:>5}"
             lines.append(f"  {where}  {sev} {f.rule_id:<8} {f.message}")
+            if f.suppression is not None:
+                s = f.suppression
+                until = f" until {s.expires}" if s.expires else ""
+                lines.append(paint(DIM, f"{'':>16}suppressed ({s.kind}, {s.path}:{s.line}{until}): "
+                                   f"{s.reason}"))
             lines.append(paint(DIM, f"{'':>16}{f.rule_name} · {f.resource.id}"
                                + (" · " + ", ".join(f"{k}={v}" for k, v in f.context.items())
                                   if f.context else "")))
@@ -39,6 +55,7 @@ def render(result: ScanResult, options: RenderOptions) -> str:
         f"{len(result.findings)} findings" + (f" ({', '.join(parts)})" if parts else "")
         + f" in {result.files_scanned} files, {result.resources} resources; "
         + f"{failing} at or above {result.fail_on.label}"
+        + _suppressed(result)
     )
     for error in result.errors:
         lines.append(paint(COLORS[Severity.HIGH], f"error: {error.kind}: "

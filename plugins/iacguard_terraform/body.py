@@ -31,7 +31,7 @@ def evaluate_resource(inst: ModuleInstance, instance: Instance) -> Emitted:
     emitted = Emitted(
         address=instance.address, type=instance.type, name=instance.name, block=instance.block,
         body={}, source_map={}, provenance={}, block_paths=set(), references=[],
-        chain=inst.chain)
+        chain=inst.chain, calls=inst.calls)
     scope = Scope(inst, dict(instance.names), origins={"each": instance.origins})
     eval_body(inst, instance.block, scope, [], emitted.body, emitted,
               RESOURCE_META_ATTRS, RESOURCE_META_BLOCKS)

@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from iacguard.model import SourceSpan
 from iacguard.values import Unknown
 from iacguard_terraform.body import RESOURCE_META_ATTRS, RESOURCE_META_BLOCKS, eval_body, evaluate_resource
 from iacguard_terraform.evaluate import Scope, evaluate
@@ -45,11 +46,12 @@ class ModuleInstance:
     def __init__(self, state: LoadState, mdef: ModuleDef, prefix: str, chain: list[str],
                  inputs: dict[str, Value] | None = None,
                  input_exprs: dict[str, ModuleInput] | None = None,
-                 ancestry: tuple[Path, ...] = ()) -> None:
+                 ancestry: tuple[Path, ...] = (), calls: tuple[SourceSpan, ...] = ()) -> None:
         self.state = state
         self.mdef = mdef
         self.prefix = prefix  # "" or "module.a.module.b[0]."
         self.chain = chain
+        self.calls = calls  # the `module` blocks that led here, outermost first
         self.inputs = inputs or {}
         self.input_exprs = input_exprs or {}
         self.ancestry = (*ancestry, mdef.directory)
@@ -162,7 +164,7 @@ class ModuleInstance:
             self._data[key] = DataObj(f"data.{type_}.{name}")  # a cycle sees no arguments
             emitted = Emitted(address=f"data.{type_}.{name}", type=type_, name=name, block=block,
                               body={}, source_map={}, provenance={}, block_paths=set(),
-                              references=[], chain=self.chain)
+                              references=[], chain=self.chain, calls=self.calls)
             eval_body(self, block, Scope(self), [], emitted.body, emitted,
                            RESOURCE_META_ATTRS, RESOURCE_META_BLOCKS)
             refs = frozenset(t for _, targets, _ in emitted.references for t in targets)
@@ -237,7 +239,8 @@ class ModuleInstance:
                      for attr_name, attr in block.attrs.items() if attr_name not in MODULE_META_ATTRS}
             children.append(ModuleInstance(self.state, mdef, f"{instance_address}.",
                                            [*self.chain, instance_address.removeprefix(self.prefix)],
-                                           input_exprs=given, ancestry=self.ancestry))
+                                           input_exprs=given, ancestry=self.ancestry,
+                                           calls=(*self.calls, block.span)))
         self._children[name] = children
         if placeholder:
             return Unknown(f"count/for_each of {address}")

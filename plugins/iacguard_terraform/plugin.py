@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from iacguard.comments import comments_read
 from iacguard.config import Config
 from iacguard.graph import ResourceGraph
 from iacguard.loading import Claim, LoadContext, LoadResult
@@ -34,6 +35,7 @@ def iacguard_load(claim: Claim, ctx: LoadContext) -> LoadResult | None:
     if result is not None:
         helm_release.render_releases(result, claim.path if claim.data != loader.FILE_UNIT
                                      else claim.path.parent, ctx)
+        result.comments = comments_read(ctx)  # every .tf of the root and its modules
     return result
 
 

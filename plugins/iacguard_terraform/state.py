@@ -41,6 +41,7 @@ class Emitted:
     block_paths: set[str]
     references: list[tuple[str, frozenset[str], str]]  # (pointer, target addresses, expression)
     chain: list[str]
+    calls: tuple[SourceSpan, ...] = ()  # spans of the module calls in `chain`
 
 
 class LoadState:
