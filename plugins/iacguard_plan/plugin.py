@@ -12,6 +12,8 @@ import logging
 import os
 from pathlib import Path
 
+from iacguard_terraform import api as terraform
+
 from iacguard.comments import comments_read
 from iacguard.loading import Claim, LoadContext, LoadResult
 from iacguard.plugin import hookimpl
