@@ -44,7 +44,7 @@ from iacguard.model import (
 )
 from iacguard.planning import LEGACY_LOADER, PlannedUnit, Planner, crash_message
 from iacguard.plugin import Plugins
-from iacguard.policies import LOAD_PROBLEM_CHECK, load_catalogue
+from iacguard.policies import LOAD_PROBLEM_CHECK, load_catalogue, unregistered
 from iacguard.scopes import resource_scope, unit_scope
 
 
@@ -242,8 +242,11 @@ class Session:
         for active in self.policies:
             if active.params is None:
                 continue
-            check = self.checks.get(active.meta.check)
+            check = self.checks.get(active.meta.check_name)
             assert check is not None
+            kinds = active.meta.kinds  # dispatch: a check sees only the kinds it declares
+            if kinds is not None and next(graph.resources(sorted(kinds)), None) is None:
+                continue
             ctx = CheckContext(graph, active.meta, active.params, self.config)
             try:
                 candidates.extend(from_violation(active.meta, active.severity, v, where)
@@ -304,16 +307,17 @@ def _selected(policy: PolicyMeta, config: Config) -> bool:
 
 def open_session(plugins: Plugins, config: Config, paths: Sequence[Path]) -> Session:
     """Validate the catalogue against the registered checks and the configuration."""
-    catalogue = load_catalogue(plugins.policy_dirs())
+    catalogue = load_catalogue([*plugins.policy_dirs(), *map(Path, config.policy_dirs)])
     checks = plugins.register_checks()
     known = {k for p in catalogue for k in (p.id, p.name, *p.aliases)}
     unknown = sorted(set(config.policies) - known)
     if unknown:
         raise PolicyDefinitionError("configuration", [f"unknown policy {k!r}" for k in unknown])
     active: list[ActivePolicy] = []
+    edge_kinds = frozenset({k.value for k in EdgeKind} | set(plugins.edge_kinds()))
     for meta in catalogue:
-        if meta.check != LOAD_PROBLEM_CHECK and checks.get(meta.check) is None:
-            raise PolicyDefinitionError(meta.name, [f"check {meta.check!r} is not registered"])
+        if meta.check != LOAD_PROBLEM_CHECK and checks.get(meta.check_name) is None:
+            raise PolicyDefinitionError(meta.name, [unregistered(meta, checks)])
         settings: dict[str, Any] = {}
         severity = meta.severity
         for key in (meta.id, meta.name):
@@ -323,10 +327,9 @@ def open_session(plugins: Plugins, config: Config, paths: Sequence[Path]) -> Ses
                     severity = config.policies[key].severity  # type: ignore[assignment]
         params = None
         if meta.check != LOAD_PROBLEM_CHECK:
-            params = checks.validate_params(meta, settings)
+            params = checks.validate_params(meta, settings, edge_kinds)
         if _selected(meta, config):
             active.append(ActivePolicy(meta, severity, params))
-    edge_kinds = frozenset({k.value for k in EdgeKind} | set(plugins.edge_kinds()))
     return Session(plugins, config, scan_root(paths), active, catalogue, checks, edge_kinds)
 
 
