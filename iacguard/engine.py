@@ -44,7 +44,7 @@ from iacguard.model import (
 )
 from iacguard.planning import LEGACY_LOADER, PlannedUnit, Planner, crash_message
 from iacguard.plugin import Plugins
-from iacguard.policies import LOAD_PROBLEM_CHECK, load_catalogue, unregistered
+from iacguard.policies import LOAD_PROBLEM_CHECK, load_catalogue, policy_file, unregistered
 from iacguard.scopes import resource_scope, unit_scope
 
 
@@ -317,7 +317,7 @@ def open_session(plugins: Plugins, config: Config, paths: Sequence[Path]) -> Ses
     edge_kinds = frozenset({k.value for k in EdgeKind} | set(plugins.edge_kinds()))
     for meta in catalogue:
         if meta.check != LOAD_PROBLEM_CHECK and checks.get(meta.check_name) is None:
-            raise PolicyDefinitionError(meta.name, [unregistered(meta, checks)])
+            raise PolicyDefinitionError(policy_file(meta), [unregistered(meta, checks)])
         settings: dict[str, Any] = {}
         severity = meta.severity
         for key in (meta.id, meta.name):

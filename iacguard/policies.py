@@ -67,6 +67,11 @@ def read_policy(file: Traversable, where: str, directory: str | None) -> PolicyM
     return policy
 
 
+def policy_file(policy: PolicyMeta) -> str:
+    """Where a policy is defined, for errors: its file, or its name for packaged catalogues."""
+    return f"{policy.directory}/{POLICY_FILE}" if policy.directory else policy.name
+
+
 def unregistered(policy: PolicyMeta, checks: CheckRegistry) -> str:
     """The error for a policy whose check or template no plugin registered."""
     if policy.template is not None:

@@ -22,7 +22,8 @@ from iacguard.model import Violation
 from iacguard.values import as_dict, as_list, is_unknown
 from iacguard_k8s_policies.pods import describe, pods
 
-SECRET_WORDS = {"PASSWORD", "PASSWD", "PWD", "PASS", "PASSCODE", "PASSPHRASE", "SECRET", "SECRETS", "TOKEN", "APIKEY",
+SECRET_WORDS = {"PASSWORD", "PASSWD", "PWD", "PASS", "PASSCODE", "PASSPHRASE", "SECRET",
+                "SECRETS", "TOKEN", "APIKEY",
                 "CREDENTIAL", "CREDENTIALS", "PRIVATEKEY", "ACCESSKEY", "SECRETKEY", "AUTHKEY"}
 SECRET_PAIRS = {("API", "KEY"), ("PRIVATE", "KEY"), ("ACCESS", "KEY"), ("SECRET", "KEY"),
                 ("AUTH", "KEY"), ("ENCRYPTION", "KEY"), ("SIGNING", "KEY"), ("MASTER", "KEY")}
