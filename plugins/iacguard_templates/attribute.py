@@ -9,7 +9,8 @@
           fail: {equals: true}            # the value that is a finding (see predicates.py)
           message: "{resource} authorizes with legacy ABAC: {setting}"
 
-`target: containers` judges `path` in every container of the pod spec (containers,
+`report_at: <path>` reports at another path (its nearest written part, e.g. the enclosing
+block) instead of the attribute. `target: containers` judges `path` in every container of the pod spec (containers,
 initContainers, ephemeralContainers) of any workload kind; `target: pod` judges it in the
 pod spec. `only_if_set: true` judges only a written value (no default applies). A value
 known only after apply is reported "unresolved" (as `--unknowns` says).
@@ -20,15 +21,16 @@ came from)`) {value} {path} {container}.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any, ClassVar, Literal
 
-from iacguard_cloud.settings import attr, fmt
+from iacguard_cloud.settings import LITERAL, attr, existing_path, fmt
 from iacguard_kubernetes.api import containers, pod_spec, pod_spec_path
 from pydantic import BaseModel, ConfigDict, Field
 
 from iacguard.checks import CheckContext
 from iacguard.model import Resource, Violation
-from iacguard.values import MISSING
+from iacguard.values import MISSING, is_unknown
 from iacguard_templates.paths import AttrPath, Step, dotted, lookup
 from iacguard_templates.predicates import Predicate
 from iacguard_templates.rules import Rule
@@ -40,6 +42,8 @@ class AttributeRule(Rule):
     default: Any = MISSING
     only_if_set: bool = False
     fail: Predicate
+    # Where to report instead of the attribute (its nearest written part), e.g. the block.
+    report_at: AttrPath | None = None
 
     PLACEHOLDERS: ClassVar[frozenset[str]] = Rule.PLACEHOLDERS | {
         "setting", "value", "path", "container"}
@@ -77,13 +81,19 @@ def judge(ctx: CheckContext[Any], rule: AttributeRule) -> Iterator[Violation]:
                 if value is MISSING and rule.only_if_set:
                     continue
                 setting = attr(resource, (*base, *relative), rule.default)
+                if is_unknown(value) and not setting.present:  # inside a block known after apply
+                    if rule.only_if_set:
+                        continue
+                    setting = replace(setting, value=value, present=True, where=LITERAL)
                 verdict = rule.fail.holds(setting.value)
                 described = setting.describe(dotted(rule.path))
                 if verdict is None or (verdict and gate is None):
                     yield from ctx.unresolved(resource, setting.at,
                                               f"{resource.display_name} {described}")
                 elif verdict:
-                    yield Violation.at(resource, setting.at, rule.text(
+                    at = setting.at if rule.report_at is None else existing_path(
+                        resource, (*base, *rule.report_at))
+                    yield Violation.at(resource, at, rule.text(
                         resource, setting=described, value=fmt(setting.value),
                         path=dotted(rule.path), container=container))
 

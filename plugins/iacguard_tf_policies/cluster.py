@@ -8,15 +8,18 @@ setting that targets the cluster); EKS and GKE use the template's judgement.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from importlib.resources import files
+from typing import Any
 
 from iacguard_cloud.clusters import AKS
 from iacguard_cloud.references import referrers
 from iacguard_cloud.settings import blocks
-from iacguard_templates.api import AttributeRule, judge_attribute
+from iacguard_templates.api import AttributeParams, AttributeRule, judge_attribute
 
 from iacguard.checks import CheckContext, NoParams
 from iacguard.model import Resource, Violation
+from iacguard.policies import POLICY_FILE, read_policy
 from iacguard.values import is_unknown
 
 AKS_AUDIT_CATEGORIES = {"kube-audit", "kube-audit-admin", "audit", "alllogs"}
@@ -33,6 +36,29 @@ AUDIT_RULES = [AttributeRule.model_validate(rule) for rule in (
      "fail": {"not_contains": "SYSTEM_COMPONENTS"},
      "message": "GKE cluster {resource} does not log its system components: {setting}"},
 )]
+
+
+def _catalogue_rules(where: str) -> AttributeParams:
+    """The rules a templated built-in policy declares in its policy.yaml."""
+    policy = read_policy(files("iacguard_policies") / where / POLICY_FILE, where, None)
+    return AttributeParams.model_validate(policy.params, context={"policy": policy})
+
+
+def _templated(where: str) -> Callable[[CheckContext[Any]], Iterator[Violation]]:
+    """A Python entry point for a templated policy (for tests and other plugins): the
+    `attribute` template over the rules of the catalogue's policy.yaml."""
+    def check(ctx: CheckContext[Any]) -> Iterator[Violation]:
+        for rule in _catalogue_rules(where).rules:
+            yield from judge_attribute(ctx, rule)
+    check.__name__ = where.rsplit("/", 1)[-1].replace("-", "_")
+    return check
+
+
+cluster_secrets_not_encrypted = _templated("secrets-encryption/cluster-secrets-not-encrypted")
+cluster_dashboard_enabled = _templated("dashboard/cluster-dashboard-enabled")
+cluster_legacy_authorization = _templated("cluster-hardening/cluster-legacy-authorization")
+cluster_static_credentials = _templated("cluster-hardening/cluster-static-credentials")
+cluster_network_policy_disabled = _templated("network-policy/cluster-network-policy-disabled")
 
 
 def _aks_audit_setting(ctx: CheckContext[NoParams], cluster: Resource) -> bool:
