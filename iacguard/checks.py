@@ -108,5 +108,5 @@ class CheckRegistry:
             problems = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
             where = f"{policy.directory}/policy.yaml" if policy.directory else policy.name
             raise PolicyDefinitionError(
-                where,
+                f"params of {policy.name} ({where})",
                 [f"params.{p}" for p in problems]) from exc

@@ -204,18 +204,25 @@ class PolicyMeta(_Frozen):
     def _parse_severity(cls, value: Any) -> Severity:
         return Severity.parse(value)
 
-    @model_validator(mode="after")
-    def _check_or_template(self) -> PolicyMeta:
-        if self.template is not None and self.check:
+    @model_validator(mode="before")
+    @classmethod
+    def _check_or_template(cls, data: Any) -> Any:
+        """A templated policy runs the check `template/<name>`; `check` says so."""
+        if not isinstance(data, dict):
+            return data
+        template, check = data.get("template"), data.get("check")
+        if template is not None and check:
             raise ValueError("give either check or template, not both")
-        if self.template is None and not self.check:
+        if template is None and not check:
             raise ValueError("give check (a registered check) or template (a check template)")
-        return self
+        if template is not None:
+            return {**data, "check": f"{TEMPLATE_PREFIX}{template}"}
+        return data
 
     @property
     def check_name(self) -> str:
         """The registered check that runs the policy."""
-        return self.check or f"{TEMPLATE_PREFIX}{self.template}"
+        return self.check
 
     @property
     def kinds(self) -> frozenset[str] | None:

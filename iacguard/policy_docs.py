@@ -78,4 +78,7 @@ def catalogue_json(catalogue: list[PolicyMeta]) -> str:
     """Every policy's definition; `directory` is left out (it is machine-specific)."""
     items: list[dict[str, Any]] = [
         meta.model_dump(mode="json", exclude={"directory"}) for meta in catalogue]
+    for item in items:  # a templated policy's check is implied by its template
+        if item["template"] is not None:
+            del item["check"]
     return json.dumps({"policies": items}, indent=2, sort_keys=True) + "\n"

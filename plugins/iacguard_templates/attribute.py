@@ -9,11 +9,13 @@
           fail: {equals: true}            # the value that is a finding (see predicates.py)
           message: "{resource} authorizes with legacy ABAC: {setting}"
 
+`on_unknown: pass` leaves values known only after apply alone (default: unresolved).
 `report_at: <path>` reports at another path (its nearest written part, e.g. the enclosing
-block) instead of the attribute. `target: containers` judges `path` in every container of the pod spec (containers,
-initContainers, ephemeralContainers) of any workload kind; `target: pod` judges it in the
-pod spec. `only_if_set: true` judges only a written value (no default applies). A value
-known only after apply is reported "unresolved" (as `--unknowns` says).
+block) instead of the attribute. `target: containers` judges `path` in every container of
+the pod spec (containers, initContainers, ephemeralContainers) of any workload kind;
+`target: pod` judges it in the pod spec. `only_if_set: true` judges only a written value
+(no default applies). A value known only after apply is reported "unresolved" (as
+`--unknowns` says).
 Message placeholders: {resource} {kind} {name} {namespace} {setting} (`path = value (where it
 came from)`) {value} {path} {container}.
 """
@@ -44,6 +46,9 @@ class AttributeRule(Rule):
     fail: Predicate
     # Where to report instead of the attribute (its nearest written part), e.g. the block.
     report_at: AttrPath | None = None
+    # A value known only after apply: `unresolved` (as --unknowns says), or `pass` when only
+    # a known value can be the finding (a credential that is written out).
+    on_unknown: Literal["unresolved", "pass"] = "unresolved"
 
     PLACEHOLDERS: ClassVar[frozenset[str]] = Rule.PLACEHOLDERS | {
         "setting", "value", "path", "container"}
@@ -87,6 +92,8 @@ def judge(ctx: CheckContext[Any], rule: AttributeRule) -> Iterator[Violation]:
                     setting = replace(setting, value=value, present=True, where=LITERAL)
                 verdict = rule.fail.holds(setting.value)
                 described = setting.describe(dotted(rule.path))
+                if verdict is None and rule.on_unknown == "pass":
+                    continue
                 if verdict is None or (verdict and gate is None):
                     yield from ctx.unresolved(resource, setting.at,
                                               f"{resource.display_name} {described}")
