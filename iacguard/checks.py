@@ -12,7 +12,7 @@ params model validates them at start-up.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -37,6 +37,18 @@ class CheckContext(Generic[P]):
     policy: PolicyMeta
     params: P
     config: Config
+
+    def resources(self, kind: str | Iterable[str] | None = None) -> Iterator[Resource]:
+        """The resources the policy is dispatched to: of the kinds its `applies_to` declares
+        (all kinds when it declares none or `"*"`), narrowed to `kind` when given. Relations
+        to other resources are read from `graph`."""
+        declared = self.policy.kinds
+        if kind is None:
+            wanted: list[str] | None = None if declared is None else sorted(declared)
+        else:
+            asked = [kind] if isinstance(kind, str) else list(kind)
+            wanted = asked if declared is None else [k for k in asked if k in declared]
+        return self.graph.resources(wanted) if wanted is not None else self.graph.resources()
 
     def unresolved(self, resource: Resource, path: Path, what: str) -> Iterable[Violation]:
         """A violation for a value that is unknown before apply, as `config.unknowns` says."""
@@ -83,10 +95,18 @@ class CheckRegistry:
     def names(self) -> list[str]:
         return sorted(self._checks)
 
-    def validate_params(self, policy: PolicyMeta, overrides: dict[str, Any]) -> BaseModel:
-        check = self._checks[policy.check]
+    def validate_params(self, policy: PolicyMeta, overrides: dict[str, Any],
+                        edge_kinds: Iterable[str] | None = None) -> BaseModel:
+        """The policy's params, validated by its check's model; the model may read the
+        policy and the graph's edge kinds from the validation context."""
+        check = self._checks[policy.check_name]
+        context = {"policy": policy,
+                   "edge_kinds": None if edge_kinds is None else frozenset(edge_kinds)}
         try:
-            return check.params.model_validate({**policy.params, **overrides})
+            return check.params.model_validate({**policy.params, **overrides}, context=context)
         except ValidationError as exc:
             problems = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
-            raise PolicyDefinitionError(f"params of {policy.name}", problems) from exc
+            where = f"{policy.directory}/policy.yaml" if policy.directory else policy.name
+            raise PolicyDefinitionError(
+                f"params of {policy.name} ({where})",
+                [f"params.{p}" for p in problems]) from exc

@@ -68,6 +68,7 @@ class Config(BaseModel):
     value that cannot be known before apply: `report` (an info finding saying
     "unresolved"), `fail` (treated as the insecure value, full severity) or `ignore`.
     `options` carries plugin options (from plugin CLI flags or the config file).
+    `policy_dirs` adds custom policy packs (relative paths: to the config file's folder).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -81,6 +82,8 @@ class Config(BaseModel):
     options: dict[str, Any] = Field(default_factory=dict)
     scopes: list[ScopeRule] = Field(default_factory=list)
     suppressions: SuppressionRules = Field(default_factory=SuppressionRules)
+    # Custom policy packs (`<category>/<name>/policy.yaml`, as the built-in catalogue).
+    policy_dirs: list[str] = Field(default_factory=list)
 
     @field_validator("fail_on", mode="before")
     @classmethod
@@ -107,6 +110,9 @@ def read_config_file(path: Path) -> dict[str, Any]:
         return {}
     if not isinstance(data, dict):
         raise ConfigError(f"config {path} must be a mapping")
+    dirs = data.get("policy_dirs")
+    if isinstance(dirs, list):  # relative to the config file, wherever the scan runs from
+        data["policy_dirs"] = [str(path.parent / d) if isinstance(d, str) else d for d in dirs]
     return data
 
 

@@ -46,7 +46,7 @@ from iacguard.model import (
 )
 from iacguard.planning import LEGACY_LOADER, PlannedUnit, Planner, crash_message
 from iacguard.plugin import Plugins
-from iacguard.policies import LOAD_PROBLEM_CHECK, load_catalogue
+from iacguard.policies import LOAD_PROBLEM_CHECK, load_catalogue, policy_file, unregistered
 from iacguard.scopes import resource_scope, unit_scope
 from iacguard.suppression_stage import INVALID_RULE, UNUSED_RULE, Reporting, SuppressionStage
 
@@ -248,8 +248,11 @@ class Session:
         for active in self.policies:
             if active.params is None:
                 continue
-            check = self.checks.get(active.meta.check)
+            check = self.checks.get(active.meta.check_name)
             assert check is not None
+            kinds = active.meta.kinds  # dispatch: a check sees only the kinds it declares
+            if kinds is not None and next(graph.resources(sorted(kinds)), None) is None:
+                continue
             ctx = CheckContext(graph, active.meta, active.params, self.config)
             try:
                 candidates.extend(from_violation(active.meta, active.severity, v, where)
@@ -323,11 +326,11 @@ def _selected(policy: PolicyMeta, config: Config) -> bool:
 
 
 def _validated_params(checks: CheckRegistry, meta: PolicyMeta, settings: dict[str, Any],
-                      config: Config) -> BaseModel:
+                      config: Config, edge_kinds: Iterable[str]) -> BaseModel:
     """A policy's parameters; a bad value from the configuration is a configuration error
     naming its key (`policies.<policy>.params.<name>`)."""
     try:
-        return checks.validate_params(meta, settings)
+        return checks.validate_params(meta, settings, edge_kinds)
     except PolicyDefinitionError as exc:
         keys = [k for k in (meta.id, meta.name) if config.policies.get(k) and
                 config.policies[k].params]
@@ -340,16 +343,17 @@ def _validated_params(checks: CheckRegistry, meta: PolicyMeta, settings: dict[st
 
 def open_session(plugins: Plugins, config: Config, paths: Sequence[Path]) -> Session:
     """Validate the catalogue against the registered checks and the configuration."""
-    catalogue = load_catalogue(plugins.policy_dirs())
+    catalogue = load_catalogue([*plugins.policy_dirs(), *map(Path, config.policy_dirs)])
     checks = plugins.register_checks()
     known = {k for p in catalogue for k in (p.id, p.name, *p.aliases)}
     unknown = sorted(set(config.policies) - known)
     if unknown:
         raise PolicyDefinitionError("configuration", [f"unknown policy {k!r}" for k in unknown])
     active: list[ActivePolicy] = []
+    edge_kinds = frozenset({k.value for k in EdgeKind} | set(plugins.edge_kinds()))
     for meta in catalogue:
-        if meta.check != LOAD_PROBLEM_CHECK and checks.get(meta.check) is None:
-            raise PolicyDefinitionError(meta.name, [f"check {meta.check!r} is not registered"])
+        if meta.check != LOAD_PROBLEM_CHECK and checks.get(meta.check_name) is None:
+            raise PolicyDefinitionError(policy_file(meta), [unregistered(meta, checks)])
         settings: dict[str, Any] = {}
         severity = meta.severity
         for key in (meta.id, meta.name):
@@ -359,10 +363,9 @@ def open_session(plugins: Plugins, config: Config, paths: Sequence[Path]) -> Ses
                     severity = config.policies[key].severity  # type: ignore[assignment]
         params = None
         if meta.check != LOAD_PROBLEM_CHECK:
-            params = _validated_params(checks, meta, settings, config)
+            params = _validated_params(checks, meta, settings, config, edge_kinds)
         if _selected(meta, config):
             active.append(ActivePolicy(meta, severity, params))
-    edge_kinds = frozenset({k.value for k in EdgeKind} | set(plugins.edge_kinds()))
     return Session(plugins, config, scan_root(paths), active, catalogue, checks, edge_kinds)
 
 

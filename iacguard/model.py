@@ -10,7 +10,7 @@ import enum
 from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from iacguard.values import Path, pointer
 
@@ -188,6 +188,9 @@ class Edge(_Frozen):
     attrs: dict[str, Any] = Field(default_factory=dict)
 
 
+TEMPLATE_PREFIX = "template/"
+
+
 class PolicyMeta(_Frozen):
     """A policy as written in the catalogue (`policies/<category>/<name>/policy.yaml`)."""
 
@@ -196,10 +199,15 @@ class PolicyMeta(_Frozen):
     category: Category
     severity: Severity
     title: str
-    check: str
+    # The code behind the policy: a registered check, or a check template (a generic check
+    # the policy parameterises, no Python; registered as the check `template/<name>`).
+    check: str = ""
+    template: str | None = Field(default=None, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
     params: dict[str, Any] = Field(default_factory=dict)
     enabled: bool = True
     aliases: list[str] = Field(default_factory=list)
+    # The resource kinds the check is dispatched to (`CheckContext.resources()`); empty or
+    # `"*"`: every kind (checks that reason over the whole graph).
     applies_to: list[str] = Field(default_factory=list)
     rationale: str
     remediation: str
@@ -210,6 +218,33 @@ class PolicyMeta(_Frozen):
     @classmethod
     def _parse_severity(cls, value: Any) -> Severity:
         return Severity.parse(value)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _check_or_template(cls, data: Any) -> Any:
+        """A templated policy runs the check `template/<name>`; `check` says so."""
+        if not isinstance(data, dict):
+            return data
+        template, check = data.get("template"), data.get("check")
+        if template is not None and check:
+            raise ValueError("give either check or template, not both")
+        if template is None and not check:
+            raise ValueError("give check (a registered check) or template (a check template)")
+        if template is not None:
+            return {**data, "check": f"{TEMPLATE_PREFIX}{template}"}
+        return data
+
+    @property
+    def check_name(self) -> str:
+        """The registered check that runs the policy."""
+        return self.check
+
+    @property
+    def kinds(self) -> frozenset[str] | None:
+        """The kinds the check is dispatched to; None: every kind."""
+        if not self.applies_to or "*" in self.applies_to:
+            return None
+        return frozenset(self.applies_to)
 
     @field_validator("remediation")
     @classmethod

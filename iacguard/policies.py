@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from importlib.resources.abc import Traversable
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from iacguard.checks import CheckRegistry
 from iacguard.errors import PolicyDefinitionError
-from iacguard.model import PolicyMeta
+from iacguard.model import TEMPLATE_PREFIX, PolicyMeta
 
 POLICY_FILE = "policy.yaml"
 CATEGORIES_FILE = "categories.yaml"
@@ -33,24 +35,49 @@ def _policy_files(directory: Traversable) -> Iterable[tuple[Traversable, str]]:
                 yield candidate, f"{category.name}/{policy_dir.name}"
 
 
+def _misplaced(directory: Traversable) -> None:
+    """A policy.yaml off the `<category>/<name>/` layout would be silently skipped: refuse it."""
+    if not isinstance(directory, Path):
+        return
+    for file in sorted(directory.rglob(POLICY_FILE)):
+        parts = file.relative_to(directory).parts
+        if len(parts) != 3 and "pass" not in parts[:-1] and "fail" not in parts[:-1]:
+            raise PolicyDefinitionError(str(file), [
+                f"a policy file must be at <category>/<name>/{POLICY_FILE} inside {directory}"])
+
+
 def read_policy(file: Traversable, where: str, directory: str | None) -> PolicyMeta:
+    label = f"{directory}/{POLICY_FILE}" if directory else where  # errors name the file
     try:
         data: Any = YAML(typ="safe").load(file.read_text(encoding="utf-8"))
     except YAMLError as exc:
-        raise PolicyDefinitionError(where, [str(exc)]) from exc
+        raise PolicyDefinitionError(label, [str(exc)]) from exc
     if not isinstance(data, dict):
-        raise PolicyDefinitionError(where, ["policy.yaml must be a mapping"])
+        raise PolicyDefinitionError(label, ["policy.yaml must be a mapping"])
     try:
         policy = PolicyMeta.model_validate({**data, "directory": directory})
     except ValidationError as exc:
         problems = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
-        raise PolicyDefinitionError(where, problems) from exc
+        raise PolicyDefinitionError(label, problems) from exc
     expected = where.split("/")
     if [policy.category, policy.name] != expected:
         raise PolicyDefinitionError(
-            where, [f"lives in {where} but declares {policy.category}/{policy.name}"]
+            label, [f"lives in {where} but declares {policy.category}/{policy.name}"]
         )
     return policy
+
+
+def policy_file(policy: PolicyMeta) -> str:
+    """Where a policy is defined, for errors: its file, or its name for packaged catalogues."""
+    return f"{policy.directory}/{POLICY_FILE}" if policy.directory else policy.name
+
+
+def unregistered(policy: PolicyMeta, checks: CheckRegistry) -> str:
+    """The error for a policy whose check or template no plugin registered."""
+    if policy.template is not None:
+        known = [n[len(TEMPLATE_PREFIX):] for n in checks.names() if n.startswith(TEMPLATE_PREFIX)]
+        return f"template: {policy.template!r} is no check template (one of: {', '.join(known)})"
+    return f"check: {policy.check!r} is not registered"
 
 
 def read_categories(directory: Traversable) -> dict[str, str]:
@@ -73,6 +100,9 @@ def load_catalogue(directories: Iterable[Traversable]) -> list[PolicyMeta]:
     directories = list(directories)
     categories: dict[str, str] = {}
     for directory in directories:
+        if not directory.is_dir():
+            raise PolicyDefinitionError(str(directory), ["no such policy directory"])
+        _misplaced(directory)
         categories.update(read_categories(directory))
     for directory in directories:
         for file, where in _policy_files(directory):

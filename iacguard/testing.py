@@ -9,7 +9,7 @@ cross-resource policies) and may carry its own `.iacguard.yaml`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,11 +74,14 @@ def expected(fixture: Fixture) -> set[tuple[str, int, str]]:
     return marks
 
 
-def run_fixture(plugins: Plugins, fixture: Fixture) -> list[Finding]:
-    """Scan the fixture with only its policy selected (plus parse errors)."""
+def run_fixture(plugins: Plugins, fixture: Fixture,
+                policy_dirs: Sequence[Path] = ()) -> list[Finding]:
+    """Scan the fixture with only its policy selected (plus parse errors); `policy_dirs` are
+    the custom packs the policy may come from."""
     config_file = find_config_file(fixture.path)
     data = read_config_file(config_file) if config_file else {}
-    config = build_config(data, {"select": [fixture.policy.id]})
+    dirs = [*data.get("policy_dirs", []), *map(str, policy_dirs)]
+    config = build_config(data, {"select": [fixture.policy.id], "policy_dirs": dirs})
     session = open_session(plugins, config, [fixture.path])
     session.load([fixture.path])
     result, _ = session.check()
@@ -89,3 +92,24 @@ def run_fixture(plugins: Plugins, fixture: Fixture) -> list[Finding]:
 
 def observed(findings: list[Finding]) -> set[tuple[str, int, str]]:
     return {(f.location.path, f.location.start_line, f.rule_id) for f in findings}
+
+
+@dataclass(frozen=True)
+class FixtureOutcome:
+    fixture: Fixture
+    missing: set[tuple[str, int, str]]  # marked, not found
+    unexpected: set[tuple[str, int, str]]  # found, not marked
+
+    @property
+    def passed(self) -> bool:
+        return not self.missing and not self.unexpected
+
+
+def check_fixture(plugins: Plugins, fixture: Fixture,
+                  policy_dirs: Sequence[Path] = ()) -> FixtureOutcome:
+    """Run one fixture and compare with its marks (a pass fixture has none)."""
+    found = observed(run_fixture(plugins, fixture, policy_dirs))
+    marks = expected(fixture) if fixture.outcome == "fail" else set()
+    if fixture.outcome == "fail" and not marks:
+        marks = {(fixture.path.name, 0, f"# expect: {fixture.policy.id} mark")}
+    return FixtureOutcome(fixture, marks - found, found - marks)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import contextlib
+
 from iacguard.graph import ResourceGraph
 from iacguard.model import Resource
 from iacguard_cloud.clusters import EKS_NODE_GROUP
@@ -13,7 +17,11 @@ LAUNCH_CONFIGURATION = "aws_launch_configuration"
 INSTANCE = "aws_instance"
 AUTOSCALING_GROUP = "aws_autoscaling_group"
 NODE_TAG_PATTERNS = ("kubernetes.io/cluster/*", "eks:cluster-name", "k8s.io/cluster-autoscaler/*")
-BOOTSTRAP_MARKERS = ("/etc/eks/bootstrap.sh", "nodeadm", "node.eks.aws")
+# User data that joins the instance to a cluster: EKS (bootstrap.sh, nodeadm), kubeadm, k3s
+# and RKE2 agents.
+BOOTSTRAP_MARKERS = ("/etc/eks/bootstrap.sh", "nodeadm", "node.eks.aws", "kubeadm join",
+                     "get.k3s.io", "K3S_URL", "k3s agent", "rke2-agent", "INSTALL_RKE2_TYPE",
+                     "/etc/rancher/rke2/")
 
 
 def looks_like_node(resource: Resource) -> bool:
@@ -24,8 +32,20 @@ def looks_like_node(resource: Resource) -> bool:
         tags = spec.get("tags")
         if isinstance(tags, dict) and any(glob_any(str(k), NODE_TAG_PATTERNS) for k in tags):
             return True
-    user_data = resource.body.get("user_data")
-    return isinstance(user_data, str) and any(m in user_data for m in BOOTSTRAP_MARKERS)
+    return any(any(m in text for m in BOOTSTRAP_MARKERS) for text in _user_data(resource))
+
+
+def _user_data(resource: Resource) -> list[str]:
+    """User data as written and, when it is base64 (launch templates require it), decoded."""
+    texts = []
+    for key in ("user_data", "user_data_base64"):
+        value = resource.body.get(key)
+        if not isinstance(value, str):
+            continue
+        texts.append(value)
+        with contextlib.suppress(binascii.Error, ValueError):
+            texts.append(base64.b64decode(value.strip(), validate=True).decode("utf-8", "replace"))
+    return texts
 
 
 def launch_templates_of(graph: ResourceGraph, group: Resource) -> list[Resource]:

@@ -9,7 +9,6 @@ from iacguard_cloud.services import is_public_load_balancer
 from iacguard_kubernetes.api import (
     WORKLOAD_KINDS,
     Placement,
-    containers,
     ingress_backends,
     namespace_of,
     placement,
@@ -20,34 +19,6 @@ from pydantic import BaseModel, ConfigDict
 from iacguard.checks import CheckContext, NoParams
 from iacguard.model import EdgeKind, Resource, Violation
 from iacguard.values import as_list, get
-
-
-def nodeport_service(ctx: CheckContext[NoParams]) -> Iterator[Violation]:
-    for service in ctx.graph.resources("Service"):
-        if get(service.body, ("spec", "type")) == "NodePort":
-            yield Violation.at(service, ("spec", "type"),
-                               f"Service {service.name} opens a port on every node (NodePort)")
-
-
-def service_external_ips(ctx: CheckContext[NoParams]) -> Iterator[Violation]:
-    for service in ctx.graph.resources("Service"):
-        ips = as_list(get(service.body, ("spec", "externalIPs")))
-        if ips:
-            yield Violation.at(service, ("spec", "externalIPs"),
-                               f"Service {service.name} is exposed on externalIPs "
-                               f"{', '.join(map(str, ips))}")
-
-
-def container_host_port(ctx: CheckContext[NoParams]) -> Iterator[Violation]:
-    for workload in ctx.graph.resources(WORKLOAD_KINDS):
-        for container in containers(workload):
-            for i, port in enumerate(as_list(container.spec.get("ports"))):
-                host_port = get(port, ("hostPort",), None)
-                if host_port not in (None, 0):
-                    yield Violation.at(
-                        workload, (*container.path, "ports", i, "hostPort"),
-                        f"container {container.name} binds host port {host_port} on its node",
-                    )
 
 
 class LbCountParams(BaseModel):

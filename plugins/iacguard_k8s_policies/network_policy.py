@@ -2,8 +2,10 @@
 
 Built to stay quiet on partial scans, where the NetworkPolicies often live in another file
 or repository:
-- a workload is reported only when its namespace *has* NetworkPolicies in the scan and none
-  of them selects it (graph: `SELECTS` edges from NetworkPolicy to workloads);
+- a loose-manifest workload is reported only when its namespace *has* NetworkPolicies in the
+  scan and none of them selects it (graph: `SELECTS` edges from NetworkPolicy to workloads);
+- a workload of a Helm chart or a kustomization (a complete unit) is reported also when the
+  unit ships no NetworkPolicy for its namespace at all;
 - a namespace without any NetworkPolicy is reported once, only when the scan holds the
   `Namespace` object itself (the scan then defines the namespace, not just borrows it);
   `require_namespace_object: false` reports it for every namespace with workloads, at its
@@ -28,6 +30,10 @@ from iacguard.model import EdgeKind, Resource, Violation
 from iacguard.values import get
 
 NAMESPACED_CNI_POLICIES = ("CiliumNetworkPolicy",)
+# A rendered Helm chart or kustomize build is a complete deployable unit (its scope is
+# `<unit>@<variant>` / `<unit>`): what it does not ship, it does not deploy. A folder of loose
+# manifests may be part of a larger deployment, so it is judged only against its own policies.
+COMPLETE_UNIT_FORMATS = frozenset({"helm", "kustomize"})
 CLUSTER_CNI_POLICIES = ("CiliumClusterwideNetworkPolicy", "GlobalNetworkPolicy",
                         "AdminNetworkPolicy", "BaselineAdminNetworkPolicy")
 
@@ -60,9 +66,13 @@ class _Policies:
 
 def workload_without_network_policy(ctx: CheckContext[NoParams]) -> Iterator[Violation]:
     known = _Policies(ctx.graph)
-    for workload in ctx.graph.resources(WORKLOAD_KINDS):
+    for workload in ctx.resources(WORKLOAD_KINDS):
         policies = known.kube.get(placement(workload), [])
-        if not policies or not known.judged(workload):
+        if not known.judged(workload):
+            continue
+        if not policies:
+            if workload.format in COMPLETE_UNIT_FORMATS:
+                yield _unit_without_policy(workload)
             continue
         namespace = placement(workload)[1] or ""
         selecting = [policy for e in ctx.graph.in_edges(workload, EdgeKind.SELECTS)
@@ -82,6 +92,15 @@ def workload_without_network_policy(ctx: CheckContext[NoParams]) -> Iterator[Vio
                            f"{workload.kind} {workload.name} is selected by no NetworkPolicy of "
                            f"namespace {namespace} ({names}): its pods accept all traffic",
                            related=[(p, ("spec", "podSelector")) for p in policies])
+
+
+def _unit_without_policy(workload: Resource) -> Violation:
+    namespace = placement(workload)[1] or ""
+    unit = "Helm chart" if workload.format == "helm" else "kustomization"
+    return Violation.at(workload, ("metadata", "name"),
+                        f"{workload.kind} {workload.name} is selected by no NetworkPolicy: its "
+                        f"{unit} ({workload.scope}) ships none for namespace {namespace}, so its "
+                        "pods accept all traffic")
 
 
 def _isolates_ingress(policy: Resource) -> bool:

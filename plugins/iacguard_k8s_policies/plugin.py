@@ -22,9 +22,6 @@ from iacguard_k8s_policies import (
 def iacguard_register_checks(registry: CheckRegistry) -> None:
     registry.add("public-load-balancer-service", internal_lb.public_load_balancer_service,
                  internal_lb.PublicLbParams)
-    registry.add("nodeport-service", ingress.nodeport_service)
-    registry.add("service-external-ips", ingress.service_external_ips)
-    registry.add("container-host-port", ingress.container_host_port)
     registry.add("too-many-public-load-balancers", ingress.too_many_public_load_balancers,
                  ingress.LbCountParams)
     registry.add("ingress-without-tls", ingress.ingress_without_tls)

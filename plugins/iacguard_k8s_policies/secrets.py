@@ -6,8 +6,9 @@ Two signals, both tuned for few false positives:
   (`PASSWORD_FILE`, `TOKEN_URL`, `SECRET_NAME`, `TOKEN_TTL`);
 - a *value* in a known credential format (AWS access key id, PEM private key, GitHub,
   Slack, Google and Stripe tokens), whatever the name.
-Values that are not literals are skipped: references (`${VAR}`, `$(VAR)`, `{{ ... }}`,
-`<placeholder>`), empty strings, booleans, plain numbers and absolute file paths. Default
+Values that are not literals are skipped: references (`${VAR}`, `$VAR`, `$(VAR)`,
+`%(var)s`, `{{ ... }}` template leftovers, `<placeholder>`/`<redacted>`), masks (`****`,
+`xxxx`, `REDACTED`), empty strings, booleans, plain numbers and absolute file paths. Default
 passwords such as `changeme` *are* reported: deployed as written they are known credentials.
 """
 
@@ -21,7 +22,8 @@ from iacguard.model import Violation
 from iacguard.values import as_dict, as_list, is_unknown
 from iacguard_k8s_policies.pods import describe, pods
 
-SECRET_WORDS = {"PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "SECRETS", "TOKEN", "APIKEY",
+SECRET_WORDS = {"PASSWORD", "PASSWD", "PWD", "PASS", "PASSCODE", "PASSPHRASE", "SECRET",
+                "SECRETS", "TOKEN", "APIKEY",
                 "CREDENTIAL", "CREDENTIALS", "PRIVATEKEY", "ACCESSKEY", "SECRETKEY", "AUTHKEY"}
 SECRET_PAIRS = {("API", "KEY"), ("PRIVATE", "KEY"), ("ACCESS", "KEY"), ("SECRET", "KEY"),
                 ("AUTH", "KEY"), ("ENCRYPTION", "KEY"), ("SIGNING", "KEY"), ("MASTER", "KEY")}
@@ -45,7 +47,11 @@ CREDENTIAL_PATTERNS = {
 EXAMPLE_SUFFIX = "EXAMPLE"
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-_REFERENCE = re.compile(r"^\s*(?:\$\{[^}]*\}|\$\([^)]*\)|\{\{.*\}\}|<[^<>]*>)\s*$", re.S)
+_REFERENCE = re.compile(
+    r"^\s*(?:\$\{[^}]*\}|\$\([^)]*\)|\$[A-Za-z_][A-Za-z0-9_]*|\{\{.*\}\}|<[^<>]*>|%\([^)]*\)s)\s*$",
+    re.S)
+# A masked value (`****`, `xxxxxx`, `REDACTED`) is a placeholder for a secret, not one.
+_MASK = re.compile(r"^(?:[*x#.]{3,}|\[?redacted\]?|masked|hidden)$", re.I)
 _ABSOLUTE_PATH = re.compile(r"^/[\w./-]*$")
 _NOT_SECRET_VALUES = {"true", "false", "yes", "no", "on", "off", "null", "none", "nil"}
 
@@ -72,6 +78,7 @@ def is_literal(value: str) -> bool:
     return bool(text) and not (
         _REFERENCE.match(text)
         or text.lower() in _NOT_SECRET_VALUES
+        or _MASK.match(text)
         or text.isdigit()
         or _ABSOLUTE_PATH.match(text)
     )

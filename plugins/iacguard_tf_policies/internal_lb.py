@@ -45,7 +45,12 @@ def _aws(ctx: CheckContext[PublicCloudLbParams], lb: Resource) -> Iterator[Viola
     internal = attr(lb, ("internal",), AWS_INTERNAL_DEFAULT)
     flag = internal.flag()
     if flag is None:
-        yield from ctx.unresolved(lb, internal.at, f"{lb.display_name} {internal.describe()}")
+        # Unknown before apply (a computed value, a variable without a value): the deployed
+        # load balancer is internet-facing unless the value turns out true, so judge the
+        # cloud default rather than stay silent.
+        yield Violation.at(lb, internal.at, f"load balancer {lb.display_name} follows the AWS "
+                           f"default, internet-facing: {internal.describe()} is unknown before "
+                           f"apply; {ADVICE}")
     elif not flag:
         yield Violation.at(lb, internal.at, f"load balancer {lb.display_name} is internet-facing: "
                            f"{internal.describe()}; {ADVICE}")

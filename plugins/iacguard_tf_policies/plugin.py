@@ -36,10 +36,5 @@ def iacguard_register_checks(registry: CheckRegistry) -> None:
     registry.add("tf-gke-node-metadata-exposed", metadata.gke_node_metadata_exposed)
     registry.add("tf-gke-legacy-metadata-endpoints", metadata.gke_legacy_metadata_endpoints)
     registry.add("tf-cluster-audit-logging-disabled", cluster.cluster_audit_logging_disabled)
-    registry.add("tf-cluster-secrets-not-encrypted", cluster.cluster_secrets_not_encrypted)
-    registry.add("tf-cluster-dashboard-enabled", cluster.cluster_dashboard_enabled)
-    registry.add("tf-cluster-legacy-authorization", cluster.cluster_legacy_authorization)
-    registry.add("tf-cluster-static-credentials", cluster.cluster_static_credentials)
-    registry.add("tf-cluster-network-policy-disabled", cluster.cluster_network_policy_disabled)
     registry.add("tf-hard-coded-credentials", credentials.hard_coded_credentials,
                  credentials.HardCodedCredentialParams)
