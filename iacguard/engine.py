@@ -336,7 +336,8 @@ def _validated_params(checks: CheckRegistry, meta: PolicyMeta, settings: dict[st
                 config.policies[k].params]
         if not keys:
             raise
-        lines = [f"key policies.{keys[0]}.params.{problem}" for problem in exc.problems]
+        lines = [f"key policies.{keys[0]}.params.{problem.removeprefix('params.')}"
+                 for problem in exc.problems]
         raise ConfigError(f"invalid configuration: params of {meta.name} ({meta.id}):\n"
                           + "\n".join(lines)) from exc
 
