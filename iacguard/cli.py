@@ -174,23 +174,27 @@ def _run_policies(plugins: Plugins, fmt: str) -> int:
     return 0
 
 
+def explain_text(meta: PolicyMeta) -> str:
+    """A policy's documentation, as `iacguard explain` prints it (and editors show it)."""
+    lines = [f"{meta.id} {meta.name} — {meta.title}",
+             f"category: {meta.category}   severity: {meta.severity.label}",
+             f"\n## Why is this bad?\n{meta.rationale.strip()}",
+             f"\n## Remediation\n{meta.remediation.strip()}"]
+    if meta.params:
+        lines.append("\n## Parameters (defaults)")
+        lines += [f"  {name}: {value!r}" for name, value in meta.params.items()]
+    if meta.references:
+        lines.append("\n## References")
+        lines += [f"  {ref}" for ref in meta.references]
+    return "\n".join(lines) + "\n"
+
+
 def _run_explain(plugins: Plugins, key: str) -> int:
     session = open_session(plugins, build_config({}, {}), [Path.cwd()])
     meta = next((p for p in session.catalogue if key in (p.id, p.name, *p.aliases)), None)
     if meta is None:
         raise UsageError(f"no policy {key!r} (see `iacguard policies`)")
-    print(f"{meta.id} {meta.name} — {meta.title}")
-    print(f"category: {meta.category}   severity: {meta.severity.label}")
-    print(f"\n## Why is this bad?\n{meta.rationale.strip()}")
-    print(f"\n## Remediation\n{meta.remediation.strip()}")
-    if meta.params:
-        print("\n## Parameters (defaults)")
-        for name, value in meta.params.items():
-            print(f"  {name}: {value!r}")
-    if meta.references:
-        print("\n## References")
-        for ref in meta.references:
-            print(f"  {ref}")
+    sys.stdout.write(explain_text(meta))
     return 0
 
 

@@ -66,6 +66,8 @@ class Candidate:
     finding: Finding
     resource: Resource | None = None  # None for load problems
     variant_identity: str | None = None  # set when a variant produced it
+    # The logical path inside `resource` the violation names (editors fix and explain it).
+    path: tuple[str | int, ...] = ()
 
 
 def ref(resource: Resource) -> ResourceRef:
@@ -95,7 +97,7 @@ def from_violation(meta: PolicyMeta, severity: Severity, violation: Violation,
     if resource.variant is not None:
         variant = (f"{meta.id}|{resource.format}|{resource.kind}|{resource.namespace}|"
                    f"{resource.name}|{pointer(violation.path)}|{violation.key}")
-    return Candidate(finding, resource, variant)
+    return Candidate(finding, resource, variant, violation.path)
 
 
 def from_problem(meta: PolicyMeta, severity: Severity, span: SourceSpan, message: str,
@@ -141,7 +143,7 @@ def merge_variants(candidates: list[Candidate]) -> list[Candidate]:
         unique = identities.count(identity) == 1
         fp = fingerprint(f"{identity}|{path}") if unique else first.finding.fingerprint
         out.append(Candidate(first.finding.model_copy(update={"context": context, "fingerprint": fp}),
-                             first.resource, identity))
+                             first.resource, identity, first.path))
     return out
 
 
@@ -186,7 +188,7 @@ def mask_sensitive(candidates: list[Candidate]) -> list[Candidate]:
         for text in _sensitive_texts(c.resource):
             message = message.replace(f'"{text}"', SENSITIVE).replace(text, SENSITIVE)
         out.append(Candidate(c.finding.model_copy(update={"message": message}), c.resource,
-                             c.variant_identity))
+                             c.variant_identity, c.path))
     return out
 
 
