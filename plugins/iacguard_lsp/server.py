@@ -44,7 +44,8 @@ class IacguardServer(LanguageServer):
         self.pending_disk: set[Path] = set()
         self.wake = asyncio.Event()
         self.idle = asyncio.Event()
-        self.published: dict[Path, str] = {}  # push: result id last sent per file
+        # push: (result id, document version) last sent per file
+        self.published: dict[Path, tuple[str, int | None]] = {}
         self.reported_errors: set[str] = set()
         self.checks = 0  # counter: checks run
 
@@ -126,15 +127,17 @@ class IacguardServer(LanguageServer):
         if self.pull:
             self.workspace_diagnostic_refresh(None)
             return
-        files = set(snap.issues) | set(self.published) | {
+        files = set(snap.issues) | set(self.published) | set(versions) | {
             snap.root / e.path for e in snap.errors if e.path is not None}
         for path in sorted(files - stale):
             diags = self.diagnostics_of(path, snap)
-            rid = result_id(diags)
-            if self.published.get(path) == rid:
+            sent = (result_id(diags), versions.get(path))
+            if self.published.get(path, ("", None)) == sent or (not diags and path not in self.published
+                                                               and sent[1] is None):
                 continue
-            self.published[path] = rid
-            if not diags:
+            # An open document is answered for each version it had checked, even unchanged.
+            self.published[path] = sent
+            if not diags and sent[1] is None:
                 del self.published[path]
             self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
                 uri=uri_of(path), diagnostics=diags, version=versions.get(path)))
