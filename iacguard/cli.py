@@ -26,7 +26,7 @@ from iacguard.config import Config, build_config
 from iacguard.config_layers import effective_config
 from iacguard.engine import open_session
 from iacguard.errors import IacguardError
-from iacguard.model import ScanResult, Severity
+from iacguard.model import PolicyMeta, ScanResult, Severity
 from iacguard.plugin import Plugins, make_plugins
 from iacguard.policy_docs import catalogue_json, catalogue_markdown, write_pages
 from iacguard.reporting import RenderOptions
@@ -222,6 +222,27 @@ def _run_test_policies(plugins: Plugins, directory: Path) -> int:
     return 1 if failed or not pack else 0
 
 
+def explain_text(meta: PolicyMeta, effective: dict[str, tuple[Any, Any]] | None = None) -> str:
+    """A policy's documentation, as `iacguard explain` prints it (and editors show it);
+    `effective` gives (value, default) per parameter when configuration set some."""
+    lines = [f"{meta.id} {meta.name} — {meta.title}",
+             f"category: {meta.category}   severity: {meta.severity.label}",
+             f"\n## Why is this bad?\n{meta.rationale.strip()}",
+             f"\n## Remediation\n{meta.remediation.strip()}"]
+    if meta.params and effective is None:
+        lines.append("\n## Parameters (defaults)")
+        lines += [f"  {name}: {value!r}" for name, value in meta.params.items()]
+    elif meta.params and effective is not None:
+        lines.append("\n## Parameters (effective; default in brackets when configured)")
+        for name, (value, default) in effective.items():
+            note = "" if value == default else f"  [default {default!r}]"
+            lines.append(f"  {name}: {value!r}{note}")
+    if meta.references:
+        lines.append("\n## References")
+        lines += [f"  {ref}" for ref in meta.references]
+    return "\n".join(lines) + "\n"
+
+
 def _run_explain(plugins: Plugins, args: argparse.Namespace) -> int:
     key = args.policy
     config = effective_config(Path.cwd(), config_file=args.config, org_file=args.org_config).config
@@ -229,19 +250,7 @@ def _run_explain(plugins: Plugins, args: argparse.Namespace) -> int:
     meta = next((p for p in session.catalogue if key in (p.id, p.name, *p.aliases)), None)
     if meta is None:
         raise UsageError(f"no policy {key!r} (see `iacguard policies`)")
-    print(f"{meta.id} {meta.name} — {meta.title}")
-    print(f"category: {meta.category}   severity: {meta.severity.label}")
-    print(f"\n## Why is this bad?\n{meta.rationale.strip()}")
-    print(f"\n## Remediation\n{meta.remediation.strip()}")
-    if meta.params:
-        print("\n## Parameters (effective; default in brackets when configured)")
-        for name, (value, default) in effective_params(session, meta).items():
-            note = "" if value == default else f"  [default {default!r}]"
-            print(f"  {name}: {value!r}{note}")
-    if meta.references:
-        print("\n## References")
-        for ref in meta.references:
-            print(f"  {ref}")
+    sys.stdout.write(explain_text(meta, effective_params(session, meta)))
     return 0
 
 

@@ -67,7 +67,8 @@ class Candidate:
     finding: Finding
     resource: Resource | None = None  # None for load problems
     variant_identity: str | None = None  # set when a variant produced it
-    path: tuple[str | int, ...] = ()  # the violation's logical path inside `resource`
+    # The logical path inside `resource` the violation names (editors fix and explain it).
+    path: tuple[str | int, ...] = ()
 
 
 def ref(resource: Resource) -> ResourceRef:
