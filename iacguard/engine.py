@@ -31,7 +31,14 @@ from iacguard.baseline import Baseline
 from iacguard.checks import CheckContext, CheckRegistry
 from iacguard.config import Config
 from iacguard.errors import ConfigError, PolicyDefinitionError
-from iacguard.findings import Candidate, FindingPipeline, Located, from_problem, from_violation
+from iacguard.findings import (
+    Candidate,
+    FindingPipeline,
+    Located,
+    Stage,
+    from_problem,
+    from_violation,
+)
 from iacguard.fs import FileSystem, Inputs
 from iacguard.graph import ResourceGraph
 from iacguard.loading import Claim, LoadContext, LoadProblem, LoadResult, Memo
@@ -104,6 +111,9 @@ class Session:
     fs: FileSystem = field(default_factory=FileSystem)
     memo: Memo = field(default_factory=Memo)
     pipeline: FindingPipeline = field(default_factory=FindingPipeline)
+    # Stages that run after every other one (suppressions included): they see the findings
+    # as reported, e.g. the language server keeping each finding's resource and path.
+    observers: list[Stage] = field(default_factory=list)
     paths: list[Path] = field(default_factory=list)
     loads: int = 0  # counter: units loaded (not reused) over the session's life
     baseline: Baseline | None = None  # accepted findings (`scan --baseline FILE`)
@@ -265,8 +275,8 @@ class Session:
         result = ScanResult(
             version=iacguard_version(),
             root=self.root.as_posix(),
-            findings=FindingPipeline([*self.pipeline.stages, self._suppression_stage(graph, where)]
-                                     ).run(candidates),
+            findings=FindingPipeline([*self.pipeline.stages, self._suppression_stage(graph, where),
+                                      *self.observers]).run(candidates),
             errors=sorted(errors, key=lambda e: (e.kind, e.path or "", e.message)),
             policies=[p.meta for p in self.policies],
             files_scanned=len({f for u in self.units.values() for f in u.files()}),

@@ -12,7 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from iacguard.config import CONFIG_FILE_NAMES, Config, build_config, find_config_file, read_config_file
+from iacguard.config import CONFIG_FILE_NAMES, Config, build_config, find_config_file
+from iacguard.config_layers import effective_config
 from iacguard.engine import Session, open_session
 from iacguard.errors import IacguardError
 from iacguard.findings import Candidate
@@ -64,16 +65,15 @@ class Analysis:
 
     def _config(self) -> Config:
         self.config_problem = None
-        path = find_config_file(self.root)
         try:
-            return build_config(read_config_file(path) if path else {}, {})
+            return effective_config(self.root).config
         except IacguardError as exc:  # a half-edited config must not stop the server
             self.config_problem = str(exc)
             return build_config({}, {})
 
     def _open(self) -> Session:
         session = open_session(self.plugins, self._config(), [self.root])
-        session.pipeline.stages.append(self._capture)
+        session.observers.append(self._capture)
         return session
 
     def _capture(self, candidates: list[Candidate]) -> list[Candidate]:
@@ -115,6 +115,8 @@ class Analysis:
         by_fp = {c.finding.fingerprint: c for c in self._captured}
         issues: dict[Path, list[Issue]] = {}
         for finding in result.findings:
+            if finding.suppression is not None:  # suppressed: shown in reports, not as a problem
+                continue
             file = self.root / finding.location.path
             c = by_fp.get(finding.fingerprint)
             issues.setdefault(file, []).append(

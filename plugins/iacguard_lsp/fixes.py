@@ -25,12 +25,12 @@ class Fix:
 
 
 def suppression(issue: Issue, lines: list[str], today: dt.date) -> Fix | None:
-    """`# iacguard:ignore RULE reason until=DATE` above the finding (JSON has no comments)."""
+    """`# iacguard:ignore RULE until=DATE reason` above the finding (JSON has no comments)."""
     if issue.file.name.endswith(".json"):
         return None
     until = today + dt.timedelta(days=SUPPRESSION_DAYS)
     rule = issue.finding.rule_id
-    comment = f"iacguard:ignore {rule} {PLACEHOLDER_REASON} until={until.isoformat()}"
+    comment = f"iacguard:ignore {rule} until={until.isoformat()} {PLACEHOLDER_REASON}"
     return Fix(f"Suppress {rule} here (with a reason)",
                comment_above(lines, issue.finding.location.start_line, comment))
 

@@ -161,7 +161,6 @@ async def test_pull_diagnostics_unchanged_on_second_request(puller: LanguageClie
     assert editor.diagnostics == {}  # a pull client is never pushed to
 
 
-@pytest.mark.xfail(strict=False, reason="suppressions land with issue 18")
 async def test_suppression_applied_clears(editor: LanguageClient, workspace: Path) -> None:
     job = workspace / "k8s" / "job.yaml"
     open_doc(editor, job)
@@ -173,8 +172,8 @@ async def test_suppression_applied_clears(editor: LanguageClient, workspace: Pat
     assert suppress.edit is not None and suppress.edit.changes is not None
     edited = apply_edits(job.read_text(), suppress.edit.changes[job.as_uri()])
     comment = edited.splitlines()[13]
-    assert comment.startswith("            # iacguard:ignore PSC003 REASON: ")
-    assert " until=" in comment
+    assert comment.startswith("            # iacguard:ignore PSC003 until=")
+    assert " REASON: " in comment
     replace_all(editor, job, edited, 2)
     # A request answers after the check of the edit, whose diagnostics come first.
     await editor.text_document_hover_async(types.HoverParams(
