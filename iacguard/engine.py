@@ -16,7 +16,6 @@ checking are linear in resources (measured in `benchmarks/`).
 
 from __future__ import annotations
 
-import fnmatch
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from pydantic import BaseModel
 from iacguard.checks import CheckContext, CheckRegistry
 from iacguard.config import Config
 from iacguard.errors import PolicyDefinitionError
+from iacguard.excludes import Excluder
 from iacguard.findings import Candidate, FindingPipeline, Located, from_problem, from_violation
 from iacguard.fs import FileSystem, Inputs
 from iacguard.graph import ResourceGraph
@@ -46,6 +46,7 @@ from iacguard.planning import LEGACY_LOADER, PlannedUnit, Planner, crash_message
 from iacguard.plugin import Plugins
 from iacguard.policies import LOAD_PROBLEM_CHECK, load_catalogue
 from iacguard.scopes import resource_scope, unit_scope
+from iacguard.selection import resolve_selection
 
 
 def iacguard_version() -> str:
@@ -104,6 +105,7 @@ class Session:
     paths: list[Path] = field(default_factory=list)
     loads: int = 0  # counter: units loaded (not reused) over the session's life
     _planner: Planner | None = None
+    _excluder: Excluder | None = None
 
     # -- loading ----------------------------------------------------------------------
     def context(self) -> LoadContext:
@@ -147,9 +149,16 @@ class Session:
         return sorted(u.path for u in self.units.values()
                       if u.path == key or u.inputs.touches(key) or key in u.files())
 
+    @property
+    def excluder(self) -> Excluder:
+        """`--exclude` and `.gitignore` (Git's semantics); knows which patterns matched."""
+        if self._excluder is None:
+            self._excluder = Excluder(self.root, self.config.exclude,
+                                      gitignore=self.config.gitignore)
+        return self._excluder
+
     def _excluded(self, path: Path) -> bool:
-        rel = LoadContext(self.root, self.config).relpath(path)
-        return any(fnmatch.fnmatch(rel, pattern) for pattern in self.config.exclude)
+        return self.excluder(path)
 
     def _refresh(self, changed: set[Path] | None) -> None:
         plan = self.planner.plan(self.paths)
@@ -306,10 +315,7 @@ def open_session(plugins: Plugins, config: Config, paths: Sequence[Path]) -> Ses
     """Validate the catalogue against the registered checks and the configuration."""
     catalogue = load_catalogue(plugins.policy_dirs())
     checks = plugins.register_checks()
-    known = {k for p in catalogue for k in (p.id, p.name, *p.aliases)}
-    unknown = sorted(set(config.policies) - known)
-    if unknown:
-        raise PolicyDefinitionError("configuration", [f"unknown policy {k!r}" for k in unknown])
+    config = resolve_selection(catalogue, config)  # typos are errors, ids case-insensitive
     active: list[ActivePolicy] = []
     for meta in catalogue:
         if meta.check != LOAD_PROBLEM_CHECK and checks.get(meta.check) is None:

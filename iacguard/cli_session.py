@@ -1,0 +1,65 @@
+"""A scan's session as the command line opens it: the configuration (file, then flags),
+a manifest read from stdin (`-`), and the checks that keep a gate from passing silently
+(nothing to scan, `--exclude` patterns that match nothing)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from iacguard.cli_options import STDIN, UsageError, check_paths
+from iacguard.config import Config, build_config, find_config_file, read_config_file
+from iacguard.engine import Session, open_session
+from iacguard.fs import FileSystem
+from iacguard.plugin import Plugins
+
+STDIN_NAME = "stdin.yaml"  # how a manifest read from `-` is named in reports
+
+
+def _scanned(paths: list[Path]) -> list[Path]:
+    return [Path.cwd() / STDIN_NAME if str(p) == STDIN else p for p in paths]
+
+
+def run_config(args: argparse.Namespace, plugin_options: list[str], **overrides: Any) -> Config:
+    """The run's configuration: the config file, then the command line on top."""
+    check_paths(args.paths)
+    paths = [p for p in args.paths if str(p) != STDIN] or [Path.cwd()]
+    config_path = args.config or find_config_file(paths[0])
+    file_data = read_config_file(config_path) if config_path else {}
+    options = {k: getattr(args, k) for k in plugin_options
+               if getattr(args, k, None) not in (None, [])}
+    source = str(config_path) if config_path else "the command line"
+    return build_config(file_data, {**overrides, "exclude": args.exclude,
+                                    "gitignore": args.gitignore, "options": options},
+                        source=source)
+
+
+def loaded_session(args: argparse.Namespace, plugins: Plugins, config: Config) -> Session:
+    """Open the session on `args.paths`, load them, and refuse a scan that read nothing."""
+    paths = _scanned(args.paths)
+    session = open_session(plugins, config, paths)
+    if any(str(p) == STDIN for p in args.paths):
+        data = sys.stdin.buffer.read()
+        session.fs = FileSystem({Path(os.path.abspath(paths[args.paths.index(Path(STDIN))])): data})
+    session.load(paths)
+    for pattern in session.excluder.unmatched():
+        print(f"iacguard: warning: exclude pattern {pattern!r} matched nothing under "
+              f"{session.root}", file=sys.stderr)
+    if not session.units:
+        shown = ", ".join(str(p) for p in args.paths)
+        raise UsageError(
+            f"nothing to scan in {shown}: no Terraform, Terraform plan, Helm chart, "
+            "kustomization or Kubernetes manifest found" + _why_empty(session))
+    return session
+
+
+def _why_empty(session: Session) -> str:
+    skipped = session.excluder.skipped
+    if not skipped:
+        return ""
+    shown = ", ".join(skipped[:3]) + (", ..." if len(skipped) > 3 else "")
+    return (f"; {len(skipped)} paths were skipped by exclude patterns or .gitignore ({shown}; "
+            "--no-gitignore scans what .gitignore ignores)")

@@ -1,0 +1,34 @@
+"""`iacguard explain`: a policy's documentation as Markdown, shown on the terminal through
+rich (headings, lists, links) or printed raw (`--format markdown`)."""
+
+from __future__ import annotations
+
+import sys
+
+from iacguard.model import PolicyMeta
+
+
+def policy_markdown(meta: PolicyMeta) -> str:
+    lines = [f"# {meta.id} {meta.name}", "", f"**{meta.title}**", "",
+             f"Category `{meta.category}`, severity `{meta.severity.label}`"
+             + ("" if meta.enabled else " (off by default)") + ".", "",
+             "## Why is this bad?", "", meta.rationale.strip(), "",
+             "## Remediation", "", meta.remediation.strip()]
+    if meta.params:
+        lines += ["", "## Parameters (defaults)", ""]
+        lines += [f"- `{name}`: `{value!r}`" for name, value in meta.params.items()]
+    if meta.references:
+        lines += ["", "## References", ""] + [f"- <{ref}>" for ref in meta.references]
+    return "\n".join(lines) + "\n"
+
+
+def print_explanation(meta: PolicyMeta, fmt: str) -> None:
+    text = policy_markdown(meta)
+    if fmt == "markdown":
+        sys.stdout.write(text)
+        return
+    from rich.console import Console  # only this command draws with rich
+    from rich.markdown import Markdown
+
+    console = Console(file=sys.stdout, soft_wrap=False, width=None if sys.stdout.isatty() else 100)
+    console.print(Markdown(text, hyperlinks=False))
