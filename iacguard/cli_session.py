@@ -43,6 +43,8 @@ def loaded_session(args: argparse.Namespace, plugins: Plugins, config: Config) -
     session = open_session(plugins, config, paths)
     if any(str(p) == STDIN for p in args.paths):
         data = sys.stdin.buffer.read()
+        if not data.strip():  # `helm template ... | iacguard scan -` where the producer failed
+            raise UsageError("nothing to scan: stdin (`-`) was empty")
         session.fs = FileSystem({Path(os.path.abspath(paths[args.paths.index(Path(STDIN))])): data})
     session.load(paths)
     for pattern in session.excluder.unmatched():
