@@ -85,8 +85,8 @@ def test_closed_pipe_is_not_a_traceback() -> None:
 def _modules_after(argv: list[str]) -> set[str]:
     code = ("import sys, contextlib, io\nfrom iacguard.cli import main\n"
             "with contextlib.redirect_stdout(io.StringIO()):\n"
-            "    try:\n        main(%r)\n    except SystemExit:\n        pass\n"
-            "print('\\n'.join(sorted(sys.modules)))\n") % (argv,)
+            f"    try:\n        main({argv!r})\n    except SystemExit:\n        pass\n"
+            "print('\\n'.join(sorted(sys.modules)))\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=120, cwd=REPO)
     assert proc.returncode == 0, proc.stderr
