@@ -144,17 +144,22 @@ __CYTOSCAPE__
   }
   // Large views: scopes packed in rows, each scope's members on a grid (fast, no overlap).
   function packed() {
-    var x = 0, y = 0, rowHeight = 0, width = Math.max(1200, Math.sqrt(cy.nodes().length) * 90);
-    var positions = {};
-    cy.nodes(":parent").sort(function (a, b) { return a.id() < b.id() ? -1 : 1; }).forEach(function (p) {
+    var x = 0, y = 0, rowHeight = 0, step = 80, gap = 80, area = 0, positions = {};
+    var parents = cy.nodes(":parent").sort(function (a, b) { return a.id() < b.id() ? -1 : 1; });
+    parents.forEach(function (p) {
+      var side = Math.ceil(Math.sqrt(p.children().length)) * step + gap;
+      area += side * side;
+    });
+    var width = Math.max(1200, Math.sqrt(area * 1.6));  // about the shape of a screen
+    parents.forEach(function (p) {
       var kids = p.children().sort(function (a, b) { return a.id() < b.id() ? -1 : 1; });
-      var cols = Math.max(1, Math.ceil(Math.sqrt(kids.length))), step = 80;
+      var cols = Math.max(1, Math.ceil(Math.sqrt(kids.length)));
       var w = cols * step, h = Math.ceil(kids.length / cols) * step;
-      if (x > 0 && x + w > width) { x = 0; y += rowHeight + 80; rowHeight = 0; }
+      if (x > 0 && x + w > width) { x = 0; y += rowHeight + gap; rowHeight = 0; }
       kids.forEach(function (k, i) {
         positions[k.id()] = {x: x + (i % cols) * step, y: y + Math.floor(i / cols) * step};
       });
-      x += w + 80; rowHeight = Math.max(rowHeight, h);
+      x += w + gap; rowHeight = Math.max(rowHeight, h);
     });
     return {name: "preset", positions: function (n) { return positions[n.id()] || {x: 0, y: 0}; },
             fit: true, padding: 30, animate: false};

@@ -132,9 +132,10 @@ def test_html_draws_in_headless_chromium(tmp_path: Path) -> None:
     proc = _chromium(page, "--dump-dom")
     dom = proc.stdout.decode("utf-8", "replace")
     status = _drawn(dom)
-    assert status["drawn"] == "3" and status["groups"] == "1", proc.stderr.decode()[-2000:]
+    # Findings first: the Service (LB001) and its neighbour, not the ConfigMap; one scope.
+    assert status["drawn"] == "2" and status["groups"] == "1", proc.stderr.decode()[-2000:]
     _assert_visible(status)
-    assert "3 resources, 1 edges" in dom
+    assert "3 resources, 1 edges" in dom and "findings first: showing 2 of 3" in dom
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (.ci/run installs it)")
