@@ -11,11 +11,21 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from iacguard.baseline import read as read_baseline
+from iacguard.cli_options import (
+    SEVERITY_NAMES,
+    UsageError,
+    add_gate_options,
+    add_global_options,
+    add_report_options,
+    add_walk_options,
+    blocked_plugins,
+    check_plugin_names,
+    installed_plugin_names,
+)
+from iacguard.cli_session import loaded_session, run_config
 from iacguard.cli_suppressions import (
-    CONFIG_HELP,
     _add_config_file_options,
     _add_suppression_options,
     add_baseline_command,
@@ -24,19 +34,19 @@ from iacguard.cli_suppressions import (
 )
 from iacguard.config import Config, build_config
 from iacguard.config_layers import effective_config
-from iacguard.engine import open_session
+from iacguard.engine import iacguard_version, open_session
 from iacguard.errors import IacguardError
-from iacguard.model import PolicyMeta, ScanResult, Severity
-from iacguard.plugin import Plugins, make_plugins
+from iacguard.explain import print_explanation
+from iacguard.model import Severity
+from iacguard.outputs import console_width, parse_outputs, report_errors, write_outputs
 from iacguard.policy_docs import catalogue_json, catalogue_markdown, write_pages
-from iacguard.reporting import RenderOptions
+from iacguard.reporting import DEFAULT_WIDTH, RenderOptions
 from iacguard.testing import check_fixture, fixtures
 
-SEVERITY_NAMES = [s.label for s in Severity]
+if TYPE_CHECKING:
+    from iacguard.plugin import Plugins
 
-
-class UsageError(IacguardError):
-    pass
+__all__ = ["SEVERITY_NAMES", "UsageError", "build_parser", "main"]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -45,44 +55,38 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def _comma_list(value: str) -> list[str]:
-    return [v.strip() for v in value.split(",") if v.strip()]
+def build_parser(plugins: Plugins | None) -> tuple[argparse.ArgumentParser, list[str]]:
+    """The parser, and the option names plugins added (they go to `Config.options`).
 
-
-def build_parser(plugins: Plugins) -> tuple[argparse.ArgumentParser, list[str]]:
-    """The parser, and the option names plugins added (they go to `Config.options`)."""
-    parser = _Parser(prog="iacguard", description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--disable-plugin", action="append", default=[], metavar="NAME",
-        help="do not load this plugin (repeatable)",
-    )
+    Without `plugins` (top-level `--help`, `--version`) no plugin is imported: their
+    options and commands are then not on the parser, their names are in the epilog.
+    """
+    epilog = None
+    if plugins is None:
+        epilog = (f"installed plugins: {', '.join(installed_plugin_names())} "
+                  "(their options: `iacguard scan --help`; their commands: `iacguard plugins`)")
+    parser = _Parser(prog="iacguard", description=__doc__.splitlines()[0], epilog=epilog)
+    parser.add_argument("--version", action="version", version=f"iacguard {iacguard_version()}")
+    add_global_options(parser, top=True)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    scan = sub.add_parser("scan", help="scan files and directories")
-    scan.add_argument("paths", nargs="+", type=Path, metavar="PATH")
-    scan.add_argument("--format", "-f", default="text", help="output format (default: text)")
-    scan.add_argument("--output", "-o", type=Path, help="write the report to FILE")
-    scan.add_argument("--fail-on", choices=SEVERITY_NAMES,
-                      help="lowest severity that fails the scan (default: low)")
-    scan.add_argument("--no-fail", action="store_true",
-                      help="exit 0 even when findings are at or above --fail-on")
-    scan.add_argument("--config", type=Path, help=CONFIG_HELP)
-    scan.add_argument("--select", type=_comma_list, help="only these policies (ids, names or "
-                      "categories, comma-separated)")
-    scan.add_argument("--ignore", type=_comma_list, help="skip these policies")
-    scan.add_argument("--unknowns", choices=["report", "fail", "ignore"],
-                      help="what to do with values unknown before apply (default: report)")
-    scan.add_argument("--exclude", action="append", metavar="GLOB",
-                      help="skip paths matching GLOB, relative to the scan root (repeatable)")
-    scan.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        p: argparse.ArgumentParser = sub.add_parser(name, help=help)
+        add_global_options(p, top=False)
+        return p
+
+    scan = command("scan", "scan files and directories")
+    add_walk_options(scan)
+    add_report_options(scan)
+    add_gate_options(scan)
     _add_suppression_options(scan)
     scan.add_argument("--policy-dir", action="append", type=Path, metavar="DIR",
                       help="add the custom policy pack in DIR (<category>/<name>/policy.yaml, "
                       "using check templates; repeatable; config: policy_dirs)")
-    plugin_options = plugins.addoption(scan)
+    plugin_options = plugins.addoption(scan) if plugins is not None else []
 
-    sub.add_parser("plugins", help="list loaded plugins and the hooks they implement")
-    policies = sub.add_parser("policies", help="list the policy catalogue")
+    command("plugins", "list loaded plugins and the hooks they implement")
+    policies = command("policies", "list the policy catalogue")
     policies.add_argument("--format", choices=["text", "markdown", "json"], default="text",
                           help="markdown: the catalogue reference (docs/POLICIES.md); json: "
                           "every policy's definition")
@@ -90,76 +94,52 @@ def build_parser(plugins: Plugins) -> tuple[argparse.ArgumentParser, list[str]]:
                           help="write one Markdown page per policy, and an index, to DIR")
     policies.add_argument("--policy-dir", action="append", type=Path, metavar="DIR",
                           help="also list the custom policy pack in DIR (repeatable)")
-    test_policies = sub.add_parser(
-        "test-policies", help="run a custom policy pack's pass/fail fixtures (# expect: ID)")
+    test_policies = command(
+        "test-policies", "run a custom policy pack's pass/fail fixtures (# expect: ID)")
     test_policies.add_argument("directory", type=Path, metavar="DIR",
                                help="the pack: <category>/<name>/policy.yaml with pass/ fail/")
-    explain = sub.add_parser("explain", help="show a policy's documentation")
-    explain.add_argument("policy", help="policy id or name")
+    explain = command("explain", "show a policy's documentation")
+    explain.add_argument("policy", help="policy id or name (any case)")
+    explain.add_argument("--format", choices=["text", "markdown"], default="text",
+                         help="markdown: the raw Markdown (default: rendered for the terminal)")
     _add_config_file_options(explain)
 
-    graph = sub.add_parser("graph", help="draw the resource graph with its findings")
-    graph.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    graph = command("graph", "draw the resource graph with its findings")
+    add_walk_options(graph)
     graph.add_argument("--format", "-f", default="html",
                        help="a registered drawing: html (a self-contained page), dot (Graphviz), "
                        "json (nodes, edges, findings)")
     graph.add_argument("--output", "-o", type=Path, help="write to FILE")
-    graph.add_argument("--config", type=Path, help=CONFIG_HELP)
-    graph.add_argument("--exclude", action="append", metavar="GLOB",
-                       help="skip paths matching GLOB, relative to the scan root (repeatable)")
     _add_config_file_options(graph, config=False)
-    plugins.addoption(graph)
-    add_baseline_command(sub, plugins)
     add_config_command(sub)
-    plugins.add_commands(sub)  # type: ignore[arg-type]  # our _Parser is an ArgumentParser
+    if plugins is not None:
+        plugins.addoption(graph)
+        add_baseline_command(sub, plugins)
+        plugins.add_commands(sub)  # type: ignore[arg-type]  # our _Parser is an ArgumentParser
     return parser, plugin_options
 
 
-def _config(args: argparse.Namespace, plugin_options: list[str], **overrides: Any) -> Config:
-    """The run's configuration: org config, the repository's config, the command line."""
-    for path in args.paths:
-        if not path.exists():
-            raise UsageError(f"no such file or directory: {path}")
-    options = {k: getattr(args, k) for k in plugin_options
-               if getattr(args, k, None) not in (None, [])}
-    if getattr(args, "report_unused_suppressions", False):
-        overrides["suppressions"] = {"report_unused": True}
-    config = effective_config(args.paths[0], config_file=args.config,
-                            org_file=getattr(args, "org_config", None),
-                            overrides={**overrides, "exclude": args.exclude,
-                                       "options": options}).config
-    extra = [str(d.resolve()) for d in getattr(args, "policy_dir", None) or []]
-    return config.model_copy(update={"policy_dirs": [*config.policy_dirs, *extra]}) if extra else config
-
-
-def _emit(text: str, output: Path | None, result: ScanResult) -> None:
-    """Write the report (to `output` or stdout) and each internal error to stderr."""
-    if output:
-        output.write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
-    for error in result.errors:
-        where = f" ({error.path})" if error.path else ""
-        print(f"iacguard: error: {error.kind}{where}: {error.message.splitlines()[0]}",
-              file=sys.stderr)
+def _render_options(args: argparse.Namespace) -> tuple[RenderOptions, RenderOptions]:
+    """Options for the console and for files (files: no colour, a fixed width)."""
+    color = args.color == "always" or (
+        args.color == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
+    layout: dict[str, Any] = {"quiet": args.quiet, "compact": args.compact,
+                              "min_severity": Severity.parse(args.min_severity),
+                              "group_by": args.group_by}
+    return (RenderOptions(color=color, width=console_width(), **layout),
+            RenderOptions(color=args.color == "always", width=DEFAULT_WIDTH, **layout))
 
 
 def _run_scan(args: argparse.Namespace, plugins: Plugins, plugin_options: list[str]) -> int:
-    config = _config(args, plugin_options, fail_on=args.fail_on, select=args.select,
-                     ignore=args.ignore, unknowns=args.unknowns)
+    config = run_config(args, plugin_options, fail_on=args.fail_on, select=args.select,
+                        ignore=args.ignore, unknowns=args.unknowns)
     reporters = plugins.register_reporters()
-    if args.format not in reporters.names():
-        raise UsageError(f"unknown format {args.format!r} (one of: {', '.join(reporters.names())})")
-    session = open_session(plugins, config, args.paths)
-    if args.baseline is not None:
-        session.baseline, session.baseline_file = read_baseline(args.baseline), args.baseline
-    session.load(args.paths)
+    outputs = parse_outputs(args.output or [], args.format, reporters.names())
+    session = loaded_session(args, plugins, config)
     result, _ = session.check()
-    stream_is_tty = args.output is None and sys.stdout.isatty()
-    color = args.color == "always" or (
-        args.color == "auto" and stream_is_tty and not os.environ.get("NO_COLOR")
-    )
-    _emit(reporters.get(args.format)(result, RenderOptions(color=color)), args.output, result)
+    console, files = _render_options(args)
+    write_outputs(outputs, reporters, result, console, files)
+    report_errors(result)
     code = result.exit_code()
     if code == 1 and args.no_fail:
         return 0
@@ -222,35 +202,19 @@ def _run_test_policies(plugins: Plugins, directory: Path) -> int:
     return 1 if failed or not pack else 0
 
 
-def explain_text(meta: PolicyMeta, effective: dict[str, tuple[Any, Any]] | None = None) -> str:
-    """A policy's documentation, as `iacguard explain` prints it (and editors show it);
-    `effective` gives (value, default) per parameter when configuration set some."""
-    lines = [f"{meta.id} {meta.name} — {meta.title}",
-             f"category: {meta.category}   severity: {meta.severity.label}",
-             f"\n## Why is this bad?\n{meta.rationale.strip()}",
-             f"\n## Remediation\n{meta.remediation.strip()}"]
-    if meta.params and effective is None:
-        lines.append("\n## Parameters (defaults)")
-        lines += [f"  {name}: {value!r}" for name, value in meta.params.items()]
-    elif meta.params and effective is not None:
-        lines.append("\n## Parameters (effective; default in brackets when configured)")
-        for name, (value, default) in effective.items():
-            note = "" if value == default else f"  [default {default!r}]"
-            lines.append(f"  {name}: {value!r}{note}")
-    if meta.references:
-        lines.append("\n## References")
-        lines += [f"  {ref}" for ref in meta.references]
-    return "\n".join(lines) + "\n"
-
-
 def _run_explain(plugins: Plugins, args: argparse.Namespace) -> int:
-    key = args.policy
     config = effective_config(Path.cwd(), config_file=args.config, org_file=args.org_config).config
     session = open_session(plugins, config, [Path.cwd()])
-    meta = next((p for p in session.catalogue if key in (p.id, p.name, *p.aliases)), None)
+    wanted = args.policy.strip().lower()
+    meta = next((p for p in session.catalogue
+                 if wanted in (p.id.lower(), p.name, *(a.lower() for a in p.aliases))), None)
     if meta is None:
-        raise UsageError(f"no policy {key!r} (see `iacguard policies`)")
-    sys.stdout.write(explain_text(meta, effective_params(session, meta)))
+        from iacguard.config_errors import did_you_mean
+
+        names = [k for p in session.catalogue for k in (p.id, p.name)]
+        raise UsageError(f"no policy {args.policy!r}{did_you_mean(args.policy, names)} "
+                         "(see `iacguard policies`)")
+    print_explanation(meta, args.format, effective_params(session, meta))
     return 0
 
 
@@ -259,17 +223,39 @@ def _run_graph(args: argparse.Namespace, plugins: Plugins, plugin_options: list[
     if args.format not in drawings.drawing_names():
         raise UsageError(f"unknown graph format {args.format!r} "
                          f"(one of: {', '.join(drawings.drawing_names())})")
-    session = open_session(plugins, _config(args, plugin_options), args.paths)
-    session.load(args.paths)
+    session = loaded_session(args, plugins, run_config(args, plugin_options))
     result, graph = session.check()
-    _emit(drawings.drawing(args.format)(graph, result), args.output, result)
+    text = drawings.drawing(args.format)(graph, result)
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    report_errors(result)
     return 2 if result.errors else 0
+
+
+def _names_a_command(argv: list[str]) -> bool:
+    """Whether the line has a word that is not an option (or an option's value)."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--disable-plugin":
+            skip = True
+        elif not arg.startswith("-"):
+            return True
+    return False
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        blocked = [argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--disable-plugin"]
+        if not _names_a_command(argv):  # `--help`, `--version`: no plugin is imported
+            build_parser(None)[0].parse_args(argv)
+        blocked = blocked_plugins(argv)
+        check_plugin_names(blocked)
+        from iacguard.plugin import make_plugins
+
         plugins = make_plugins(blocked=blocked)
         parser, plugin_options = build_parser(plugins)
         args = parser.parse_args(argv)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from iacguard.config_errors import describe
 from iacguard.errors import ConfigError
 from iacguard.model import Severity
 
@@ -78,6 +79,7 @@ class Config(BaseModel):
     select: list[str] = Field(default_factory=list)
     ignore: list[str] = Field(default_factory=list)
     exclude: list[str] = Field(default_factory=list)
+    gitignore: bool = True  # skip what `.gitignore` files ignore (`--no-gitignore`: do not)
     unknowns: Literal["report", "fail", "ignore"] = "report"
     options: dict[str, Any] = Field(default_factory=dict)
     scopes: list[ScopeRule] = Field(default_factory=list)
@@ -109,7 +111,8 @@ def read_config_file(path: Path) -> dict[str, Any]:
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ConfigError(f"config {path} must be a mapping")
+        raise ConfigError(f"config {path} must be a mapping of settings (fail_on, policies, "
+                          f"select, ignore, exclude, ...), not a {type(data).__name__}")
     dirs = data.get("policy_dirs")
     if isinstance(dirs, list):  # relative to the config file, wherever the scan runs from
         data["policy_dirs"] = [str(path.parent / d) if isinstance(d, str) else d for d in dirs]
@@ -160,9 +163,10 @@ def readable(exc: ValidationError, source: str) -> str:
     return "\n".join(lines)
 
 
-def build_config(file_data: dict[str, Any], overrides: dict[str, Any],
-                 source: str = "configuration") -> Config:
-    """Config-file values, then CLI overrides (those not None) on top."""
+def build_config(file_data: dict[str, Any], overrides: dict[str, Any], *,
+                 source: str = "the configuration") -> Config:
+    """Config-file values, then CLI overrides (those not None) on top; `source` names the
+    file (or the command line) in error messages."""
     merged = dict(file_data)
     for key, value in overrides.items():
         if value is None:
@@ -174,7 +178,7 @@ def build_config(file_data: dict[str, Any], overrides: dict[str, Any],
     try:
         return Config.model_validate(merged)
     except ValidationError as exc:
-        raise ConfigError(f"invalid configuration:\n{readable(exc, source)}") from exc
+        raise ConfigError(describe(exc, Config, source)) from None
 
 
 SEVERITY_SCHEMA = {"type": "string", "enum": ["info", "low", "medium", "high", "critical"],

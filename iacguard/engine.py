@@ -17,7 +17,6 @@ checking are linear in resources (measured in `benchmarks/`).
 from __future__ import annotations
 
 import datetime as dt
-import fnmatch
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from iacguard.baseline import Baseline
 from iacguard.checks import CheckContext, CheckRegistry
 from iacguard.config import Config
 from iacguard.errors import ConfigError, PolicyDefinitionError
+from iacguard.excludes import Excluder
 from iacguard.findings import (
     Candidate,
     FindingPipeline,
@@ -55,6 +55,7 @@ from iacguard.planning import LEGACY_LOADER, PlannedUnit, Planner, crash_message
 from iacguard.plugin import Plugins
 from iacguard.policies import LOAD_PROBLEM_CHECK, load_catalogue, policy_file, unregistered
 from iacguard.scopes import resource_scope, unit_scope
+from iacguard.selection import resolve_selection
 from iacguard.suppression_stage import INVALID_RULE, UNUSED_RULE, Reporting, SuppressionStage
 
 
@@ -120,6 +121,7 @@ class Session:
     baseline_file: Path | None = None
     today: dt.date = field(default_factory=dt.date.today)  # suppressions' expiry is judged by
     _planner: Planner | None = None
+    _excluder: Excluder | None = None
 
     # -- loading ----------------------------------------------------------------------
     def context(self) -> LoadContext:
@@ -163,9 +165,16 @@ class Session:
         return sorted(u.path for u in self.units.values()
                       if u.path == key or u.inputs.touches(key) or key in u.files())
 
+    @property
+    def excluder(self) -> Excluder:
+        """`--exclude` and `.gitignore` (Git's semantics); knows which patterns matched."""
+        if self._excluder is None:
+            self._excluder = Excluder(self.root, self.config.exclude,
+                                      gitignore=self.config.gitignore)
+        return self._excluder
+
     def _excluded(self, path: Path) -> bool:
-        rel = LoadContext(self.root, self.config).relpath(path)
-        return any(fnmatch.fnmatch(rel, pattern) for pattern in self.config.exclude)
+        return self.excluder(path)
 
     def _refresh(self, changed: set[Path] | None) -> None:
         plan = self.planner.plan(self.paths)
@@ -356,10 +365,7 @@ def open_session(plugins: Plugins, config: Config, paths: Sequence[Path]) -> Ses
     """Validate the catalogue against the registered checks and the configuration."""
     catalogue = load_catalogue([*plugins.policy_dirs(), *map(Path, config.policy_dirs)])
     checks = plugins.register_checks()
-    known = {k for p in catalogue for k in (p.id, p.name, *p.aliases)}
-    unknown = sorted(set(config.policies) - known)
-    if unknown:
-        raise PolicyDefinitionError("configuration", [f"unknown policy {k!r}" for k in unknown])
+    config = resolve_selection(catalogue, config)  # typos are errors, ids case-insensitive
     active: list[ActivePolicy] = []
     edge_kinds = frozenset({k.value for k in EdgeKind} | set(plugins.edge_kinds()))
     for meta in catalogue:

@@ -5,14 +5,30 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 from iacguard.graph import ResourceGraph
-from iacguard.model import ScanResult
+from iacguard.model import ScanResult, Severity
+
+DEFAULT_WIDTH = 100  # wrapping width of a report that goes to a file or a pipe
 
 
 @dataclass(frozen=True)
 class RenderOptions:
+    """How a human-facing report is laid out (machine formats ignore all but `color`).
+
+    `min_severity` hides findings below it from the display only: the exit code still
+    follows `fail_on`. `quiet`: the summary and the failing findings only; `compact`: one
+    line per finding; `group_by`: `severity` (then rule) or `file`; `width`: where long
+    messages wrap.
+    """
+
     color: bool = False
+    quiet: bool = False
+    compact: bool = False
+    min_severity: Severity = Severity.INFO
+    group_by: Literal["severity", "file"] = "severity"
+    width: int = DEFAULT_WIDTH
 
 
 Reporter = Callable[[ScanResult, RenderOptions], str]

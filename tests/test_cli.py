@@ -81,7 +81,8 @@ def test_json_is_byte_identical_across_runs() -> None:
 
 
 def test_text_output_groups_by_file(capsys: pytest.CaptureFixture[str]) -> None:
-    main(["scan", str(EXAMPLE), "--color", "never"])
+    # By file on request (`--group-by file`); the default is by severity and rule.
+    main(["scan", str(EXAMPLE), "--color", "never", "--group-by", "file"])
     out = capsys.readouterr().out
     assert out.index("k8s/rbac.yaml") < out.index("k8s/shop.yaml")
     assert "\033[" not in out

@@ -12,6 +12,7 @@ from typing import Any
 
 from iacguard.loading import ChartRequest, LoadContext, LoadProblem, LoadResult
 from iacguard.values import deep_merge
+from iacguard_helm import engines
 from iacguard_helm.guards import chart_size_problem, escaping_symlinks
 from iacguard_helm.loader import (
     CHART_FILE,
@@ -27,14 +28,12 @@ def _at_origin(request: ChartRequest, message: str) -> LoadProblem:
 
 def _values(request: ChartRequest) -> tuple[dict[str, Any], list[LoadProblem]]:
     """`request.values`, then each `set` value parsed as `helm --set` does, on top."""
-    import helm_python as helm
-
     merged: dict[str, Any] = dict(request.values)
     problems: list[LoadProblem] = []
     for name, text in request.set_values:
         try:
-            merged = deep_merge(merged, helm.parse_set_string(f"{name}={text}"))
-        except helm.HelmError as exc:
+            merged = deep_merge(merged, engines.parse_set(f"{name}={text}"))
+        except ValueError as exc:
             problems.append(LoadProblem(span=request.origin, rule="unresolved-input",
                                         message=f"set {name!r} cannot be applied: {exc}"))
     return merged, problems
@@ -45,6 +44,8 @@ def render_request(request: ChartRequest, ctx: LoadContext) -> LoadResult:
     if not is_chart_dir(chart_dir, ctx):
         return LoadResult(problems=[_at_origin(request, f"chart {ctx.relpath(chart_dir)!r} is not a "
                                                f"local chart directory (no {CHART_FILE})")])
+    if engines.engine() == "none":  # at the helm_release: its Terraform findings are unaffected
+        return LoadResult(problems=[_at_origin(request, engines.NO_ENGINE)])
     escaping = escaping_symlinks(chart_dir, ctx.fs)
     too_large = chart_size_problem(chart_dir, ctx.fs)
     if escaping or too_large:

@@ -31,6 +31,7 @@ from iacguard.config import Config
 from iacguard.loading import LoadContext, LoadProblem, LoadResult
 from iacguard.model import Provenance, Resource, SourceSpan
 from iacguard.values import deep_merge, get, pointer
+from iacguard_helm import engines
 from iacguard_helm.guards import MAX_CHART_BYTES, chart_size_problem, escaping_symlinks
 from iacguard_helm.render import VALUES_TYPE_MISMATCH, Rendered, RenderError, render_chart
 from iacguard_helm.sourcemap import KeyLine, TemplateMapper, ValuesFile
@@ -137,14 +138,24 @@ def _profiles(chart_dir: Path, opts: HelmOptions,
 
 
 def _read_values(file: Path, ctx: LoadContext) -> tuple[dict[str, Any], LoadProblem | None]:
-    """A values file parsed by Helm's own YAML reader (so types match a real install)."""
-    import helm_python as helm
-
+    """A values file parsed by Helm's own YAML reader (so types match a real install), or by
+    a YAML reader without helm-python-sdk."""
     try:
         size = ctx.fs.size(file)
         if size > MAX_CHART_BYTES:
             return {}, _problem(file, f"values file too large to read ({size} bytes > {MAX_CHART_BYTES})")
         text = ctx.fs.read_text(file)
+    except (OSError, UnicodeDecodeError) as exc:
+        return {}, _problem(file, f"cannot read values file: {exc}")
+    if not engines.sdk_available():
+        try:
+            return engines.values_from_yaml(text), None
+        except ValueError as exc:
+            line = re.search(r"line (\d+)", str(exc))
+            return {}, _problem(file, f"invalid values file: {exc}", int(line.group(1)) if line else None)
+    import helm_python as helm
+
+    try:
         return helm.values_from_yaml(text), None
     except (OSError, UnicodeDecodeError) as exc:
         return {}, _problem(file, f"cannot read values file: {exc}")
@@ -154,26 +165,22 @@ def _read_values(file: Path, ctx: LoadContext) -> tuple[dict[str, Any], LoadProb
 
 
 def _cli_sets(sets: Sequence[str], chart_file: Path) -> tuple[dict[str, Any], list[LoadProblem]]:
-    import helm_python as helm
-
     merged: dict[str, Any] = {}
     problems: list[LoadProblem] = []
     for expression in sets:
         try:
-            merged = deep_merge(merged, helm.parse_set_string(expression))
-        except helm.HelmError as exc:
+            merged = deep_merge(merged, engines.parse_set(expression))
+        except ValueError as exc:
             problems.append(_problem(chart_file, f"invalid --helm-set {expression!r}: {exc}"))
     return merged, problems
 
 
 def _missing_dependencies(chart_dir: Path, values: dict[str, Any], ctx: LoadContext) -> list[LoadProblem]:
     """Declared dependencies Helm would not find in `charts/` (it never downloads here)."""
-    import helm_python as helm
-
     try:
         with ctx.fs.materialize(chart_dir) as on_disk:
-            listed = helm.dependency_list(str(on_disk))
-    except helm.HelmError:
+            listed = engines.list_dependencies(on_disk)
+    except ValueError:
         return []  # the chart does not load at all: the render reports it
     declared_in = chart_dir / CHART_FILE
     chart_text = ctx.fs.read_text(declared_in, errors="replace")
@@ -471,6 +478,9 @@ def render_chart_dir(chart_dir: Path, ctx: LoadContext) -> LoadResult:
     result = LoadResult()
     result.problems.extend(_problem(chart_file, f"chart not rendered as configured: {e}")
                            for e in option_errors)
+    if engines.engine() == "none":  # one finding for the chart, not one per values profile
+        result.problems.append(_problem(chart_file, engines.NO_ENGINE))
+        return result
     escaping = escaping_symlinks(chart_dir, ctx.fs)
     too_large = chart_size_problem(chart_dir, ctx.fs)
     if escaping or too_large:

@@ -23,6 +23,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from iacguard_helm import engines
+
 MAX_RENDERED_BYTES = 50 * 1024 * 1024
 RENDER_TIMEOUT_SECONDS = 60.0
 RENDER_MEMORY_BYTES = 2 * 1024 * 1024 * 1024  # address space of the render process (Go needs ~1 GiB)
@@ -81,8 +83,14 @@ def render_chart(
     """Render `chart_dir` (a directory or `.tgz`) with user `values` over the chart's own.
 
     Never raises for bad input: a failure (including a render that runs out of time or
-    memory) comes back in `Rendered.error`.
+    memory) comes back in `Rendered.error`. Without helm-python-sdk a `helm` binary on PATH
+    renders (`engines`); without either, the error says so.
     """
+    chosen = engines.engine()
+    if chosen == "none":
+        return Rendered(chart_name=chart_dir.name, error=RenderError(engines.NO_ENGINE))
+    if chosen == "binary":
+        return _render_with_binary(chart_dir, values, release_name=release_name, namespace=namespace)
     request = json.dumps({"chart": str(chart_dir), "values": values, "release_name": release_name,
                           "namespace": namespace, "memory": RENDER_MEMORY_BYTES})
     try:
@@ -162,6 +170,26 @@ def render_chart_in_process(
                     for c in chart.crds}
         except helm.HelmError as exc:
             return Rendered(chart_name=name, error=locate_error(str(exc), chart_dir))
+    return _kept(name, manifests, crds)
+
+
+def _render_with_binary(chart_dir: Path, values: dict[str, Any], *, release_name: str,
+                        namespace: str) -> Rendered:
+    try:
+        manifests, crds = engines.render_with_binary(
+            chart_dir, values, release_name=release_name, namespace=namespace,
+            timeout=RENDER_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        return Rendered(chart_name=chart_dir.name, error=RenderError(
+            f"render stopped after {RENDER_TIMEOUT_SECONDS:g} s: the templates loop or do too much work"))
+    except (RuntimeError, OSError) as exc:
+        return Rendered(chart_name=chart_dir.name, error=locate_error(f"helm template: {exc}", chart_dir))
+    prefix = next(iter(manifests), f"{chart_dir.name}/").split("/")[0]
+    return _kept(prefix or chart_dir.name, manifests, crds)
+
+
+def _kept(name: str, manifests: dict[str, str], crds: dict[str, str]) -> Rendered:
+    """What is scanned of a render, keyed chart-relative (whichever engine rendered it)."""
     size = sum(len(text) for text in manifests.values())
     if size > MAX_RENDERED_BYTES:
         return Rendered(chart_name=name, error=RenderError(

@@ -61,13 +61,19 @@ def too_many_roles(ctx: CheckContext[RoleCountParams]) -> Iterator[Violation]:
 
 
 def rbac_wildcard(ctx: CheckContext[NoParams]) -> Iterator[Violation]:
+    """One finding per RBAC rule: a `*/*/*` rule is one wildcard listing its three fields,
+    placed at the first of them in the file, the others as related locations."""
     for role in ctx.graph.resources(ROLE_KINDS):
         for index, rule in _rules(role):
-            for field in ("verbs", "resources", "apiGroups"):
-                if "*" in rule[field]:
-                    yield Violation.at(role, ("rules", index, field),
-                                       f"{role.kind} {role.name} grants '*' in {field} "
-                                       f"(rule {index + 1})", key=field)
+            fields = [f for f in ("apiGroups", "resources", "verbs") if "*" in rule[f]]
+            if not fields:
+                continue
+            paths = sorted((("rules", index, f) for f in fields),
+                           key=lambda path: role.span_for(path).start_line)
+            listed = ", ".join(fields[:-1]) + (" and " if len(fields) > 1 else "") + fields[-1]
+            yield Violation.at(role, paths[0],
+                               f"{role.kind} {role.name} grants '*' in {listed} (rule {index + 1})",
+                               related=[(role, path) for path in paths[1:]], key="wildcard")
 
 
 def rbac_escalation_verbs(ctx: CheckContext[NoParams]) -> Iterator[Violation]:

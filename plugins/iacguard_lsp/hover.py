@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from iacguard.cli import explain_text
+from iacguard.explain import policy_markdown
 from iacguard.model import Provenance, Resource
 from iacguard.values import MISSING, get, is_unknown, pointer
 from iacguard_lsp.analysis import Issue, Snapshot
@@ -76,6 +76,6 @@ def hover_text(issues: list[Issue], snap: Snapshot) -> str:
             block += [f"Value: {line}" for line in provenance_lines(issue.resource, issue.path, snap)]
         meta = snap.catalogue.get(f.rule_id)
         if meta is not None:
-            block.append("```text\n" + explain_text(meta).rstrip() + "\n```")
+            block.append(policy_markdown(meta).rstrip())
         parts.append("\n\n".join(block))
     return "\n\n---\n\n".join(parts)

@@ -55,7 +55,9 @@ def module_directory(fs: FileSystem, *, name: str, source: str, caller_dir: Path
         key = ".".join(c.split("[")[0].removeprefix("module.") for c in [*chain, f"module.{name}"])
         found = vendored.get(key)
         if found is None:
-            return f"module not available offline: {source}"
+            return (f"module not available offline: {source}. Run `terraform init` in the root "
+                    "to download it; iacguard then reads it from .terraform/modules (it never "
+                    "downloads modules itself)")
         directory = found
     if not fs.is_dir(directory) or not tf_files(fs, directory):
         return f"module {name}: no Terraform files in {source}"

@@ -95,23 +95,69 @@ def test_html_is_self_contained(tmp_path: Path) -> None:
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CORPUS_K8S = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "k8s"
+STATUS = re.compile(r'<div id="status" hidden="" ([^>]*)>')
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (the page is checked by hand)")
+def _chromium(page: Path, *extra: str) -> subprocess.CompletedProcess[bytes]:
+    assert CHROMIUM is not None
+    return subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--window-size=1400,900", "--virtual-time-budget=20000", *extra, page.as_uri()],
+        capture_output=True, timeout=600, check=False,
+    )
+
+
+def _drawn(dom: str) -> dict[str, str]:
+    """What the page reports it drew (`#status`'s data attributes)."""
+    match = STATUS.search(dom)
+    assert match, dom[-2000:]
+    return dict(re.findall(r'data-([a-z]+)="([^"]*)"', match.group(1)))
+
+
+def _assert_visible(status: dict[str, str]) -> None:
+    assert "NaN" not in " ".join(status.values())
+    x, y, w, h = (float(v) for v in status["bbox"].split())
+    vw, vh = (float(v) for v in status["viewport"].split())
+    assert w > 0 and h > 0 and vw > 0 and vh > 0
+    # Fitted: the drawing overlaps the viewport and is not a dot in a corner.
+    assert x < vw and y < vh and x + w > 0 and y + h > 0 and max(w / vw, h / vh) > 0.3
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (.ci/run installs it)")
 def test_html_draws_in_headless_chromium(tmp_path: Path) -> None:
+    # The drawing is cytoscape.js on a canvas: the page reports what it drew.
     page = tmp_path / "graph.html"
     page.write_text(_graph(tmp_path, "html"), encoding="utf-8")
-    assert CHROMIUM is not None
-    proc = subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--virtual-time-budget=5000", "--dump-dom", page.as_uri()],
-        capture_output=True, timeout=120, check=False,
-    )
+    proc = _chromium(page, "--dump-dom")
     dom = proc.stdout.decode("utf-8", "replace")
-    # The script ran: circles for both resources, the edge label, and the summary line.
-    assert dom.count("<circle") == 3, proc.stderr.decode()[-2000:]
-    assert ">selects</text>" in dom
-    assert "3 resources, 1 edges" in dom
+    status = _drawn(dom)
+    # Findings first: the Service (LB001) and its neighbour, not the ConfigMap; one scope.
+    assert status["drawn"] == "2" and status["groups"] == "1", proc.stderr.decode()[-2000:]
+    _assert_visible(status)
+    assert "3 resources, 1 edges" in dom and "findings first: showing 2 of 3" in dom
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (.ci/run installs it)")
+@pytest.mark.skipif(not CORPUS_K8S.is_dir(), reason="the shared k8s corpus is not here")
+def test_html_draws_the_whole_k8s_corpus(tmp_path: Path) -> None:
+    page = tmp_path / "corpus.html"
+    data_file = tmp_path / "corpus.json"
+    assert main(["graph", str(CORPUS_K8S), "--format", "html", "--output", str(page)]) in (0, 2)
+    assert main(["graph", str(CORPUS_K8S), "--format", "json", "--output", str(data_file)]) in (0, 2)
+    data = json.loads(data_file.read_text())
+    with_findings = {n["id"] for n in data["nodes"] if n["findings"]}
+    assert len(data["nodes"]) > 1000 and with_findings
+    dom = _chromium(page, "--dump-dom").stdout.decode("utf-8", "replace")
+    status = _drawn(dom)
+    _assert_visible(status)
+    # Findings first: every resource with findings is drawn, not all of them.
+    assert len(with_findings) <= int(status["drawn"]) < len(data["nodes"])
+    scopes = {n.get("scope") for n in data["nodes"] if n["id"] in with_findings}
+    assert int(status["groups"]) >= len(scopes)
+    shot = tmp_path / "corpus.png"
+    _chromium(page, f"--screenshot={shot}")
+    assert shot.is_file() and shot.stat().st_size > 10_000
 
 
 def test_graph_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -83,7 +83,9 @@ def test_eks_module_defaults_through_an_example(corpus: Path) -> None:
     assert not [r for r in result.resources if (r.address or "").startswith("module.disabled_eks.")]
     # the registry VPC module is reported, and its outputs are unknown
     assert isinstance(vpc_config["subnet_ids"], Unknown)
-    assert any(p.message == "module not available offline: terraform-aws-modules/vpc/aws"
+    assert any(p.message == "module not available offline: terraform-aws-modules/vpc/aws. Run "
+               "`terraform init` in the root to download it; iacguard then reads it from "
+               ".terraform/modules (it never downloads modules itself)"
                and p.rule == "unresolved-input" for p in result.problems)
 
 
