@@ -25,8 +25,8 @@ from iacguard.config import (
     build_config,
     find_config_file,
     read_config_file,
-    readable,
 )
+from iacguard.config_errors import describe
 from iacguard.errors import ConfigError
 
 ORG_CONFIG_ENV = "IACGUARD_ORG_CONFIG"
@@ -60,7 +60,7 @@ def _file_layer(path: Path, label: str) -> Layer:
     try:
         Config.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(f"invalid configuration:\n{readable(exc, str(path))}") from exc
+        raise ConfigError(describe(exc, Config, str(path))) from None
     return Layer(label, data)
 
 

@@ -149,7 +149,7 @@ def test_gitignore_of_the_enclosing_repository(tmp_path: Path,
                           "(one of: info, low, medium, high, critical)"),
     ("polices: {}\n", "invalid configuration in {cfg}: polices: unknown key (did you mean "
                       "'policies'?); allowed here: exclude, fail_on, gitignore, ignore, options, "
-                      "policies, scopes, select, unknowns"),
+                      "policies, policy_dirs, scopes, select, suppressions, unknowns"),
     ("policies:\n  LB001: {severty: high}\n", "invalid configuration in {cfg}: "
      "policies.LB001.severty: unknown key (did you mean 'severity'?); allowed here: enabled, "
      "params, severity"),
