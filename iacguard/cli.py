@@ -13,11 +13,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from iacguard.cache import UnitCache, code_fingerprint, default_cache_dir
 from iacguard.config import Config, build_config, find_config_file, read_config_file
-from iacguard.engine import open_session
+from iacguard.engine import Session, open_session
 from iacguard.errors import IacguardError
 from iacguard.model import PolicyMeta, ScanResult, Severity
+from iacguard.parallel import UnitLoader, default_jobs
 from iacguard.plugin import Plugins, make_plugins
+from iacguard.progress import UnitProgress
+from iacguard.progress import wanted as progress_wanted
 from iacguard.reporting import RenderOptions
 
 SEVERITY_NAMES = [s.label for s in Severity]
@@ -64,6 +68,7 @@ def build_parser(plugins: Plugins) -> tuple[argparse.ArgumentParser, list[str]]:
     scan.add_argument("--exclude", action="append", metavar="GLOB",
                       help="skip paths matching GLOB, relative to the scan root (repeatable)")
     scan.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+    _add_loading_options(scan)
     plugin_options = plugins.addoption(scan)
 
     sub.add_parser("plugins", help="list loaded plugins and the hooks they implement")
@@ -83,9 +88,48 @@ def build_parser(plugins: Plugins) -> tuple[argparse.ArgumentParser, list[str]]:
                        "first scanned directory)")
     graph.add_argument("--exclude", action="append", metavar="GLOB",
                        help="skip paths matching GLOB, relative to the scan root (repeatable)")
+    _add_loading_options(graph)
     plugins.addoption(graph)
     plugins.add_commands(sub)  # type: ignore[arg-type]  # our _Parser is an ArgumentParser
     return parser, plugin_options
+
+
+def _jobs(value: str) -> int:
+    try:
+        jobs = int(value)
+    except ValueError:
+        jobs = 0
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"--jobs must be a positive integer, not {value!r}")
+    return jobs
+
+
+def _add_loading_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--jobs", "-j", type=_jobs, default=None, metavar="N",
+                        help=f"load units in N processes (default: the CPU count, {default_jobs()})")
+    parser.add_argument("--cache-dir", type=Path, metavar="DIR",
+                        help=f"cache of loaded units (default: {default_cache_dir()})")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="neither read nor write the cache of loaded units")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress display on stderr")
+
+
+def _open(args: argparse.Namespace, plugins: Plugins, config: Config) -> tuple[Session, UnitCache | None]:
+    """A session loading through the cache and the process pool the options ask for."""
+    session = open_session(plugins, config, args.paths)
+    cache = None if args.no_cache else UnitCache(args.cache_dir or default_cache_dir(),
+                                                 code_fingerprint(plugins))
+    session.loader = UnitLoader(jobs=args.jobs or default_jobs(), cache=cache,
+                                blocked=tuple(args.disable_plugin))
+    return session, cache
+
+
+def _load(session: Session, args: argparse.Namespace) -> None:
+    with UnitProgress() as progress:
+        if progress_wanted(args.quiet):
+            session.loader.progress = progress
+        session.load(args.paths)
+    session.loader.progress = None
 
 
 def _config(args: argparse.Namespace, plugin_options: list[str], **overrides: Any) -> Config:
@@ -118,9 +162,11 @@ def _run_scan(args: argparse.Namespace, plugins: Plugins, plugin_options: list[s
     reporters = plugins.register_reporters()
     if args.format not in reporters.names():
         raise UsageError(f"unknown format {args.format!r} (one of: {', '.join(reporters.names())})")
-    session = open_session(plugins, config, args.paths)
-    session.load(args.paths)
+    session, cache = _open(args, plugins, config)
+    _load(session, args)
     result, _ = session.check()
+    if cache is not None:
+        cache.prune()
     stream_is_tty = args.output is None and sys.stdout.isatty()
     color = args.color == "always" or (
         args.color == "auto" and stream_is_tty and not os.environ.get("NO_COLOR")
@@ -199,9 +245,11 @@ def _run_graph(args: argparse.Namespace, plugins: Plugins, plugin_options: list[
     if args.format not in drawings.drawing_names():
         raise UsageError(f"unknown graph format {args.format!r} "
                          f"(one of: {', '.join(drawings.drawing_names())})")
-    session = open_session(plugins, _config(args, plugin_options), args.paths)
-    session.load(args.paths)
+    session, cache = _open(args, plugins, _config(args, plugin_options))
+    _load(session, args)
     result, graph = session.check()
+    if cache is not None:
+        cache.prune()
     _emit(drawings.drawing(args.format)(graph, result), args.output, result)
     return 2 if result.errors else 0
 
