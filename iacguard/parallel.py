@@ -90,6 +90,7 @@ class UnitLoader:
     cache: UnitCache | None = None
     blocked: tuple[str, ...] | None = None  # None: plugins registered in code, no pool
     progress: Progress | None = None
+    pooled: int = 0  # counter: units loaded in worker processes
 
     def load_all(self, plugins: Plugins, ctx: LoadContext,
                  todo: list[tuple[Path, PlannedUnit]]) -> list[Loaded]:
@@ -133,4 +134,5 @@ class UnitLoader:
             futures = {pool.submit(_load_in_worker, path, planned): index
                        for index, (path, planned) in zip(indexes, todo, strict=True)}
             for future in as_completed(futures):
+                self.pooled += 1
                 yield futures[future], future.result()

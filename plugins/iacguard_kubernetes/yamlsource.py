@@ -84,6 +84,12 @@ class _Budget(VersionedResolver):
     nodes = 0
     depth = 0
 
+    @property
+    def processing_version(self) -> Any:
+        # Every document of a stream, as Kubernetes reads them: ruamel's pure composer would
+        # fall back to YAML 1.2 after the first document (`yes` a string in the second).
+        return YAML_VERSION
+
     def start_document(self) -> None:
         self.nodes = self.depth = 0
 
