@@ -146,7 +146,8 @@ def main() -> int:
             wall, peak, cpu = timed(command)
             report = json.loads(subprocess.run(command, capture_output=True, check=True).stdout)
             resources = report["summary"]["resources"]
-        print(f"{size:>7} {resources:>9} {wall:>8.2f} {cpu:>8.2f} {peak:>9.0f} {wall / resources * 1000:>9.2f}")
+        per_k = wall / resources * 1000
+        print(f"{size:>7} {resources:>9} {wall:>8.2f} {cpu:>8.2f} {peak:>9.0f} {per_k:>9.2f}")
     print(f"\ncommand: {' '.join(sys.argv)}")
     return 0
 
