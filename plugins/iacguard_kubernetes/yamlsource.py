@@ -66,6 +66,7 @@ class ParseFailure:
     line: int  # 1-based
     column: int
     message: str
+    syntax: bool = False  # the composer's own error (not a budget, duplicate key or depth)
 
 
 def decode(raw: bytes) -> str:
@@ -358,6 +359,26 @@ def parse_documents(text: str, file: str, *, pure: bool = False) -> Iterator[Doc
     """Each document of a YAML (or JSON) stream; a failure ends the stream. `pure` forces
     ruamel's pure-Python composer (the fallback when libyaml is not installed)."""
     text = DOCUMENT_BOM.sub("", text)
+    if pure or CParser is None:
+        yield from _parse(text, file, pure=True)
+        return
+    emitted = 0
+    for item in _parse(text, file, pure=False):
+        if isinstance(item, ParseFailure) and item.syntax:
+            break
+        emitted += 1
+        yield item
+    else:
+        return
+    # libyaml keeps YAML 1.1's stricter plain scalars (`{image: app:1}` is an error there, not
+    # for Kubernetes' parser nor for ruamel's): the pure composer decides from that document
+    # on (and so every syntax error is worded the same, whichever composer is installed).
+    for index, item in enumerate(_parse(text, file, pure=True)):
+        if index >= emitted:
+            yield item
+
+
+def _parse(text: str, file: str, pure: bool) -> Iterator[Document | ParseFailure]:
     try:
         for raw in _compose_all(text, pure):
             if raw is None:
@@ -382,8 +403,8 @@ def parse_documents(text: str, file: str, *, pure: bool = False) -> Iterator[Doc
         line = mark.line + 1 if mark is not None else 1
         column = mark.column + 1 if mark is not None else 1
         problem = " ".join(str(p) for p in (exc.context, exc.problem) if p)
-        yield ParseFailure(line, column, f"invalid YAML: {problem}")
+        yield ParseFailure(line, column, f"invalid YAML: {problem}", syntax=True)
     except YAMLError as exc:
-        yield ParseFailure(1, 1, f"invalid YAML: {exc}")
+        yield ParseFailure(1, 1, f"invalid YAML: {exc}", syntax=True)
     except RecursionError:
         yield ParseFailure(1, 1, "invalid YAML: nesting too deep")

@@ -24,9 +24,9 @@ SAMPLES = {
 
 
 def _outcome(text: str, pure: bool) -> list[object]:
-    """Documents as they are; failures by position (libyaml and ruamel word errors differently)."""
+    """Documents and failures as they are (syntax errors are always worded by ruamel)."""
     return [(d.data, d.start_line, d.end_line, d.source_map) if isinstance(d, Document)
-            else ("failure", d.line) for d in parse_documents(text, "f.yaml", pure=pure)]
+            else (d.line, d.column, d.message) for d in parse_documents(text, "f.yaml", pure=pure)]
 
 
 def test_libyaml_is_the_parser_that_runs() -> None:
