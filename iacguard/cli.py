@@ -18,6 +18,7 @@ from iacguard.cli_options import (
     UsageError,
     add_gate_options,
     add_global_options,
+    add_loading_options,
     add_report_options,
     add_walk_options,
     blocked_plugins,
@@ -79,6 +80,7 @@ def build_parser(plugins: Plugins | None) -> tuple[argparse.ArgumentParser, list
     add_walk_options(scan)
     add_report_options(scan)
     add_gate_options(scan)
+    add_loading_options(scan)
     _add_suppression_options(scan)
     scan.add_argument("--policy-dir", action="append", type=Path, metavar="DIR",
                       help="add the custom policy pack in DIR (<category>/<name>/policy.yaml, "
@@ -111,6 +113,7 @@ def build_parser(plugins: Plugins | None) -> tuple[argparse.ArgumentParser, list
                        "json (nodes, edges, findings)")
     graph.add_argument("--output", "-o", type=Path, help="write to FILE")
     _add_config_file_options(graph, config=False)
+    add_loading_options(graph)
     add_config_command(sub)
     if plugins is not None:
         plugins.addoption(graph)

@@ -112,3 +112,26 @@ def check_paths(paths: list[Path]) -> None:
     for path in paths:
         if str(path) != STDIN and not path.exists():
             raise UsageError(f"no such file or directory: {path}")
+
+
+def _jobs(value: str) -> int:
+    try:
+        jobs = int(value)
+    except ValueError:
+        jobs = 0
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"--jobs must be a positive integer, not {value!r}")
+    return jobs
+
+
+def add_loading_options(parser: argparse.ArgumentParser) -> None:
+    """How units are loaded: the process pool and the cache of loaded units."""
+    from iacguard.cache import default_cache_dir
+    from iacguard.parallel import default_jobs
+
+    parser.add_argument("--jobs", "-j", type=_jobs, default=None, metavar="N",
+                        help=f"load units in N processes (default: the CPU count, {default_jobs()})")
+    parser.add_argument("--cache-dir", type=Path, metavar="DIR",
+                        help=f"cache of loaded units (default: {default_cache_dir()})")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="neither read nor write the cache of loaded units")

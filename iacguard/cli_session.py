@@ -11,12 +11,16 @@ from pathlib import Path
 from typing import Any
 
 from iacguard.baseline import read as read_baseline
+from iacguard.cache import UnitCache, code_fingerprint, default_cache_dir
 from iacguard.cli_options import STDIN, UsageError, check_paths
 from iacguard.config import Config
 from iacguard.config_layers import effective_config
 from iacguard.engine import Session, open_session
 from iacguard.fs import FileSystem
+from iacguard.parallel import UnitLoader, default_jobs
 from iacguard.plugin import Plugins
+from iacguard.progress import UnitProgress
+from iacguard.progress import wanted as progress_wanted
 
 STDIN_NAME = "stdin.yaml"  # how a manifest read from `-` is named in reports
 
@@ -48,6 +52,10 @@ def loaded_session(args: argparse.Namespace, plugins: Plugins, config: Config) -
     """Open the session on `args.paths`, load them, and refuse a scan that read nothing."""
     paths = _scanned(args.paths)
     session = open_session(plugins, config, paths)
+    cache = None if args.no_cache else UnitCache(args.cache_dir or default_cache_dir(),
+                                                 code_fingerprint(plugins))
+    session.loader = UnitLoader(jobs=args.jobs or default_jobs(), cache=cache,
+                                blocked=tuple(getattr(args, "disable_plugin", None) or ()))
     if getattr(args, "baseline", None) is not None:
         session.baseline, session.baseline_file = read_baseline(args.baseline), args.baseline
     if any(str(p) == STDIN for p in args.paths):
@@ -55,7 +63,13 @@ def loaded_session(args: argparse.Namespace, plugins: Plugins, config: Config) -
         if not data.strip():  # `helm template ... | iacguard scan -` where the producer failed
             raise UsageError("nothing to scan: stdin (`-`) was empty")
         session.fs = FileSystem({Path(os.path.abspath(paths[args.paths.index(Path(STDIN))])): data})
-    session.load(paths)
+    with UnitProgress() as progress:
+        if progress_wanted(args.quiet):
+            session.loader.progress = progress
+        session.load(paths)
+    session.loader.progress = None
+    if cache is not None:
+        cache.prune()
     for pattern in session.excluder.unmatched():
         print(f"iacguard: warning: exclude pattern {pattern!r} matched nothing under "
               f"{session.root}", file=sys.stderr)

@@ -51,6 +51,7 @@ from iacguard.model import (
     Severity,
     SourceSpan,
 )
+from iacguard.parallel import UnitLoader
 from iacguard.planning import LEGACY_LOADER, PlannedUnit, Planner, crash_message
 from iacguard.plugin import Plugins
 from iacguard.policies import LOAD_PROBLEM_CHECK, load_catalogue, policy_file, unregistered
@@ -120,6 +121,7 @@ class Session:
     baseline: Baseline | None = None  # accepted findings (`scan --baseline FILE`)
     baseline_file: Path | None = None
     today: dt.date = field(default_factory=dt.date.today)  # suppressions' expiry is judged by
+    loader: UnitLoader = field(default_factory=UnitLoader)  # cache, process pool
     _planner: Planner | None = None
     _excluder: Excluder | None = None
 
@@ -179,6 +181,7 @@ class Session:
     def _refresh(self, changed: set[Path] | None) -> None:
         plan = self.planner.plan(self.paths)
         kept: dict[Path, Unit] = {}
+        todo: list[tuple[Path, PlannedUnit]] = []
         for path, planned in plan.units.items():
             old = self.units.get(path)
             if old is not None and changed is not None and (
@@ -186,7 +189,9 @@ class Session:
                     else old.claim == planned.claim and not _touched(old, changed)):
                 kept[path] = old
             else:
-                kept[path] = self._load_unit(path, planned)
+                todo.append((path, planned))
+        kept.update(zip((p for p, _ in todo), self._load_units(todo), strict=True))
+        kept = {p: kept[p] for p in plan.units}
         for path in plan.unclaimed:
             kept[path] = self._unclaimed(path)
         # Files a unit consumed while loading (a Terraform `file()` target) are reported
@@ -195,21 +200,13 @@ class Session:
                     if Path(p).resolve() != u.path}
         self.units = {p: u for p, u in kept.items() if p not in consumed}
 
-    def _load_unit(self, path: Path, planned: PlannedUnit) -> Unit:
-        self.loads += 1
-        if planned.legacy is not None:
-            return self._unit(path, planned, planned.legacy, planned.crashed)
-        ctx = self.context().recording()
-        assert ctx.fs.inputs is not None
-        try:
-            result = self.plugins.load(planned.claim, ctx) or LoadResult()
-        except Exception as exc:  # a loader bug: report it, keep scanning the rest
-            error = ScanError(kind="loader-crashed", message=crash_message(exc),
-                              path=ctx.relpath(path))
-            return self._unit(path, planned, LoadResult(inputs=ctx.fs.inputs), error)
-        ctx.fs.inputs.merge(planned.inputs)
-        result.inputs = ctx.fs.inputs
-        return self._unit(path, planned, result, None)
+    def _load_units(self, todo: list[tuple[Path, PlannedUnit]]) -> list[Unit]:
+        """The units of `todo`, in order: from the cache, here or in a pool (`self.loader`)."""
+        self.loads += len(todo)
+        fresh = [(p, u) for p, u in todo if u.legacy is None]
+        loaded = iter(self.loader.load_all(self.plugins, self.context(), fresh))
+        return [self._unit(p, u, u.legacy, u.crashed) if u.legacy is not None
+                else self._unit(p, u, *next(loaded)) for p, u in todo]
 
     def _unit(self, path: Path, planned: PlannedUnit, result: LoadResult,
               crashed: ScanError | None) -> Unit:

@@ -443,12 +443,16 @@ class TemplateMapper:
                           smap: dict[str, SourceSpan]) -> None:
         """A list item (a container, a rule) starts at its first located key: better than
         the list's own key line, but still only the item's block."""
+        first_child: dict[tuple[str | int, ...], int] = {}  # by parent: linear, not quadratic
+        for located, key_line in found.items():
+            if located:
+                parent = located[:-1]
+                first_child[parent] = min(first_child.get(parent, key_line.line), key_line.line)
         for path in paths:
             if not path or not isinstance(path[-1], int):
                 continue
-            lines = [k.line for p, k in found.items() if len(p) == len(path) + 1 and p[:-1] == path]
-            if lines:
-                line = min(lines)
+            line = first_child.get(path)
+            if line is not None:
                 smap[pointer(list(path))] = SourceSpan(file=str(self.template), start_line=line,
                                                        end_line=line, precision="block")
 

@@ -3,28 +3,50 @@
 ruamel composes each document into nodes carrying 0-based start/end marks (absolute across
 the documents of one stream); the converter builds plain data and a JSON-pointer source
 map from them in one walk, resolving YAML 1.1 scalars and `<<` merge keys itself.
+
+Composing runs in libyaml (ruamel.yaml's `libyaml` extra, `ruamel.yaml.clibz`, or the older
+`ruamel.yaml.clib`) when it is installed and in ruamel's pure-Python composer otherwise; both
+produce the same nodes and marks (a test compares them on the corpus). Both composers call the
+resolver's `descend_resolver` for every node they compose, which is where the node budget and
+the depth limit are enforced: a hostile document stops while it is composed, not after.
 """
 
 from __future__ import annotations
 
+import gc
 import math
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.resolver import VersionedResolver
 
 from iacguard.model import SourceSpan
 from iacguard.values import pointer
+
+CParser: Any
+try:  # libyaml's reader, scanner, parser and composer, as ruamel.yaml's `libyaml` extra ships it
+    from ruamel.yaml.cyaml import CParser  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - exercised by forcing `pure=True` in the tests
+    CParser = None
 
 # YAML allows a byte order mark at the start of every document of a stream (concatenated
 # files); ruamel would read it as part of the first key.
 DOCUMENT_BOM = re.compile("^\ufeff", re.MULTILINE)
 # Guards against alias bombs ("billion laughs"): plain data is a tree, aliases expand.
 MAX_NODES = 1_000_000
+# Nodes one document may compose (before alias expansion), counted while composing: the
+# largest document in the corpus (a plan JSON) composes to about 8k nodes, large CRDs to tens of thousands.
+MAX_COMPOSED_NODES = 150_000
+# Nesting deeper than this is refused while composing (libyaml recurses on the C stack).
+MAX_DEPTH = 500
+# The YAML 1.1 rules Kubernetes reads manifests with (yes/no/on/off are booleans).
+YAML_VERSION = (1, 1)
 
 
 class DocumentTooLarge(Exception):
@@ -44,6 +66,7 @@ class ParseFailure:
     line: int  # 1-based
     column: int
     message: str
+    syntax: bool = False  # the composer's own error (not a budget, duplicate key or depth)
 
 
 def decode(raw: bytes) -> str:
@@ -53,13 +76,104 @@ def decode(raw: bytes) -> str:
     return raw.decode("utf-8-sig")
 
 
-def _yaml() -> YAML:
-    # libyaml (ruamel.yaml.clib) composes nodes with start/end marks, far faster than the
-    # pure-Python round-trip loader; the plain data and the source map are built from them.
-    yaml = YAML(typ="safe", pure=False)
-    # Kubernetes reads manifests with YAML 1.1 rules (yes/no/on/off are booleans).
-    yaml.version = (1, 1)
-    return yaml
+def parser_name() -> str:
+    """Which composer `parse_documents` uses by default: `libyaml` or `pure`."""
+    return "pure" if CParser is None else "libyaml"
+
+
+_PLAIN_TAGS: dict[str, Any] = {}  # plain scalar text -> its YAML 1.1 tag
+
+
+class _Budget(VersionedResolver):
+    """A YAML 1.1 resolver that counts the nodes and the depth of the document being composed."""
+
+    nodes = 0
+    depth = 0
+
+    @property
+    def processing_version(self) -> Any:
+        # Every document of a stream, as Kubernetes reads them: ruamel's pure composer would
+        # fall back to YAML 1.2 after the first document (`yes` a string in the second).
+        return YAML_VERSION
+
+    def start_document(self) -> None:
+        self.nodes = self.depth = 0
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        # A plain scalar's tag depends on its text alone (the version is fixed): remember it,
+        # since keys and values repeat (`name`, `true`, `apiVersion`) across every document.
+        if kind is ScalarNode and implicit[0]:
+            tag = _PLAIN_TAGS.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(_PLAIN_TAGS) > 65_536:
+                    _PLAIN_TAGS.clear()
+                _PLAIN_TAGS[value] = tag
+            return tag
+        return super().resolve(kind, value, implicit)
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        self.nodes += 1
+        self.depth += 1
+        if self.nodes > MAX_COMPOSED_NODES:
+            raise DocumentTooLarge(f"more than {MAX_COMPOSED_NODES} nodes in one document")
+        if self.depth > MAX_DEPTH:
+            raise RecursionError("nesting too deep")
+        super().descend_resolver(current_node, current_index)
+
+    def ascend_resolver(self) -> None:
+        self.depth -= 1
+        super().ascend_resolver()
+
+
+class _Composer(Protocol):
+    def check_node(self) -> bool: ...
+    def get_node(self) -> Node: ...
+
+
+def _libyaml(text: str) -> tuple[_Composer, _Budget]:
+    assert CParser is not None
+
+    class Loader(CParser, _Budget):  # type: ignore[misc]
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            self._parser = self._composer = self
+            _Budget.__init__(self, version=YAML_VERSION, loadumper=self)
+
+    loader = Loader(text)
+    return loader, loader
+
+
+def _pure(text: str) -> tuple[_Composer, _Budget]:
+    yaml = YAML(typ="safe", pure=True)
+    yaml.version = YAML_VERSION
+    yaml.Resolver = _Budget
+    yaml.get_constructor_parser(text)
+    return yaml.composer, yaml.resolver
+
+
+def _compose_all(text: str, pure: bool) -> Iterator[Node]:
+    composer, budget = (_pure if pure or CParser is None else _libyaml)(text)
+    while True:
+        with _collector_paused():
+            if not composer.check_node():
+                return
+            budget.start_document()
+            node = composer.get_node()
+        yield node
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Composing allocates many objects that all stay alive: the cyclic collector would scan
+    them again and again for nothing (it halves composing time on large documents)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class DuplicateKey(Exception):
@@ -128,6 +242,12 @@ def _scalar(node: ScalarNode) -> Any:
     return text  # str, timestamp (kept as written), binary, custom tags
 
 
+def _empty(node: Node) -> bool:
+    """An empty plain scalar (`key:` with nothing after it): libyaml marks it right after the
+    indicator, the pure composer at the next token, so its own marks are not used."""
+    return isinstance(node, ScalarNode) and node.value == "" and not node.style
+
+
 def _last_line(node: Node) -> int:
     """1-based last line a scalar occupies (its end mark may sit at the next line's start)."""
     start: int = node.start_mark.line
@@ -186,6 +306,8 @@ class _Converter:
                     raise DuplicateKey(key, key_node)
                 child = [*path, key]
                 plain, vlast = self.convert(value_node, child)
+                if _empty(value_node):  # `key:` alone ends on its own line, whichever composer
+                    vlast = key_node.start_mark.line + 1
                 out[key] = plain
                 self.source_map[pointer(child)] = self.span(key_node, vlast)
                 last = max(last, vlast)
@@ -233,12 +355,32 @@ def _key(key: Any) -> str:
     return str(key)
 
 
-def parse_documents(text: str, file: str) -> Iterator[Document | ParseFailure]:
-    """Each document of a YAML (or JSON) stream; a failure ends the stream."""
-    yaml = _yaml()
+def parse_documents(text: str, file: str, *, pure: bool = False) -> Iterator[Document | ParseFailure]:
+    """Each document of a YAML (or JSON) stream; a failure ends the stream. `pure` forces
+    ruamel's pure-Python composer (the fallback when libyaml is not installed)."""
     text = DOCUMENT_BOM.sub("", text)
+    if pure or CParser is None:
+        yield from _parse(text, file, pure=True)
+        return
+    emitted = 0
+    for item in _parse(text, file, pure=False):
+        if isinstance(item, ParseFailure) and item.syntax:
+            break
+        emitted += 1
+        yield item
+    else:
+        return
+    # libyaml keeps YAML 1.1's stricter plain scalars (`{image: app:1}` is an error there, not
+    # for Kubernetes' parser nor for ruamel's): the pure composer decides from that document
+    # on (and so every syntax error is worded the same, whichever composer is installed).
+    for index, item in enumerate(_parse(text, file, pure=True)):
+        if index >= emitted:
+            yield item
+
+
+def _parse(text: str, file: str, pure: bool) -> Iterator[Document | ParseFailure]:
     try:
-        for raw in yaml.compose_all(text):
+        for raw in _compose_all(text, pure):
             if raw is None:
                 continue
             converter = _Converter(file)
@@ -254,13 +396,15 @@ def parse_documents(text: str, file: str) -> Iterator[Document | ParseFailure]:
                 return
             start = raw.start_mark.line + 1
             yield Document(data, start, max(last, start), converter.source_map)
+    except DocumentTooLarge as exc:
+        yield ParseFailure(1, 1, f"invalid YAML: {exc}")
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
         column = mark.column + 1 if mark is not None else 1
         problem = " ".join(str(p) for p in (exc.context, exc.problem) if p)
-        yield ParseFailure(line, column, f"invalid YAML: {problem}")
+        yield ParseFailure(line, column, f"invalid YAML: {problem}", syntax=True)
     except YAMLError as exc:
-        yield ParseFailure(1, 1, f"invalid YAML: {exc}")
+        yield ParseFailure(1, 1, f"invalid YAML: {exc}", syntax=True)
     except RecursionError:
         yield ParseFailure(1, 1, "invalid YAML: nesting too deep")
