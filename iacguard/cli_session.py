@@ -19,8 +19,6 @@ from iacguard.engine import Session, open_session
 from iacguard.fs import FileSystem
 from iacguard.parallel import UnitLoader, default_jobs
 from iacguard.plugin import Plugins
-from iacguard.progress import UnitProgress
-from iacguard.progress import wanted as progress_wanted
 
 STDIN_NAME = "stdin.yaml"  # how a manifest read from `-` is named in reports
 
@@ -63,6 +61,9 @@ def loaded_session(args: argparse.Namespace, plugins: Plugins, config: Config) -
         if not data.strip():  # `helm template ... | iacguard scan -` where the producer failed
             raise UsageError("nothing to scan: stdin (`-`) was empty")
         session.fs = FileSystem({Path(os.path.abspath(paths[args.paths.index(Path(STDIN))])): data})
+    from iacguard.progress import UnitProgress  # rich: imported only when a scan runs
+    from iacguard.progress import wanted as progress_wanted
+
     with UnitProgress() as progress:
         if progress_wanted(args.quiet):
             session.loader.progress = progress
