@@ -13,6 +13,7 @@ from typing import Any
 
 from iacguard.loading import LoadContext, LoadProblem, LoadResult
 from iacguard.model import Resource, SourceSpan
+from iacguard.nesting import json_too_deep
 from iacguard_kubernetes.objects import is_kubernetes_object, make_resource
 from iacguard_kubernetes.yamlsource import Document, ParseFailure, decode, parse_documents
 
@@ -113,6 +114,12 @@ def load_file(path: Path, ctx: LoadContext) -> LoadResult | None:
         return LoadResult(problems=[_problem(path, line, column, f"not UTF-8 or UTF-16 text: {exc}")])
     if path.suffix.lower() == ".json":
         # Cheap pre-check: most JSON in a repository is not a manifest (plans, packages).
+        deep = json_too_deep(text)
+        if deep is not None:
+            if not looks_like_kubernetes(text):
+                return None
+            return LoadResult(problems=[_problem(path, deep.line, deep.column,
+                                                 f"invalid JSON: {deep.message}")])
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
