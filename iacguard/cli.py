@@ -1,18 +1,23 @@
 """Command line: `iacguard scan|graph|plugins|policies|explain`.
 
 Exit codes: 0 nothing at or above `--fail-on`; 1 findings at or above it; 2 usage or
-internal error (a crashed check or loader included).
+internal error (a crashed check or loader included); 130 / 143 stopped by SIGINT / SIGTERM
+(child processes killed first).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from iacguard import children
+from iacguard.budget import DEFAULT_SCAN_SECONDS, DEFAULT_UNIT_SECONDS
 from iacguard.config import Config, build_config, find_config_file, read_config_file
 from iacguard.engine import open_session
 from iacguard.errors import IacguardError
@@ -64,6 +69,7 @@ def build_parser(plugins: Plugins) -> tuple[argparse.ArgumentParser, list[str]]:
     scan.add_argument("--exclude", action="append", metavar="GLOB",
                       help="skip paths matching GLOB, relative to the scan root (repeatable)")
     scan.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+    _add_limits(scan)
     plugin_options = plugins.addoption(scan)
 
     sub.add_parser("plugins", help="list loaded plugins and the hooks they implement")
@@ -83,9 +89,19 @@ def build_parser(plugins: Plugins) -> tuple[argparse.ArgumentParser, list[str]]:
                        "first scanned directory)")
     graph.add_argument("--exclude", action="append", metavar="GLOB",
                        help="skip paths matching GLOB, relative to the scan root (repeatable)")
+    _add_limits(graph)
     plugins.addoption(graph)
     plugins.add_commands(sub)  # type: ignore[arg-type]  # our _Parser is an ArgumentParser
     return parser, plugin_options
+
+
+def _add_limits(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--unit-budget", type=float, metavar="SECONDS", dest="unit_budget_seconds",
+                        help=f"total time one unit (a chart with all its values profiles, a "
+                        f"kustomization, a Terraform root) may take (default: {DEFAULT_UNIT_SECONDS:g})")
+    parser.add_argument("--scan-deadline", type=float, metavar="SECONDS", dest="scan_deadline_seconds",
+                        help=f"after this, units not yet loaded are reported as not checked "
+                        f"(PARSE004) (default: {DEFAULT_SCAN_SECONDS:g})")
 
 
 def _config(args: argparse.Namespace, plugin_options: list[str], **overrides: Any) -> Config:
@@ -97,7 +113,9 @@ def _config(args: argparse.Namespace, plugin_options: list[str], **overrides: An
     file_data = read_config_file(config_path) if config_path else {}
     options = {k: getattr(args, k) for k in plugin_options
                if getattr(args, k, None) not in (None, [])}
-    return build_config(file_data, {**overrides, "exclude": args.exclude, "options": options})
+    limits = {"unit_budget_seconds": args.unit_budget_seconds,
+              "scan_deadline_seconds": args.scan_deadline_seconds}
+    return build_config(file_data, {**overrides, **limits, "exclude": args.exclude, "options": options})
 
 
 def _emit(text: str, output: Path | None, result: ScanResult) -> None:
@@ -206,7 +224,39 @@ def _run_graph(args: argparse.Namespace, plugins: Plugins, plugin_options: list[
     return 2 if result.errors else 0
 
 
+class _Stopped(BaseException):
+    """SIGINT or SIGTERM: unwinds the scan (no plugin's `except Exception` catches it)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _on_signal(signum: int, _frame: object) -> None:
+    children.kill_all()  # first: a render worker must not outlive us, whatever follows
+    raise _Stopped(signum)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run a command; on SIGINT/SIGTERM kill the children and exit 130/143 with one line."""
+    watched = (signal.SIGINT, signal.SIGTERM)
+    if threading.current_thread() is not threading.main_thread():
+        return _main(argv)
+    previous = {s: signal.signal(s, _on_signal) for s in watched}
+    try:
+        return _main(argv)
+    except (_Stopped, KeyboardInterrupt) as stop:
+        signum = stop.signum if isinstance(stop, _Stopped) else signal.SIGINT
+        children.kill_all()
+        print(f"iacguard: stopped by {signal.Signals(signum).name}; nothing reported",
+              file=sys.stderr)
+        return 128 + signum
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         blocked = [argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--disable-plugin"]
@@ -231,8 +281,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `iacguard ... | head`: the reader left, nothing more to say
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except KeyboardInterrupt:
-        return 2
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from iacguard.budget import DEFAULT_SCAN_SECONDS, DEFAULT_UNIT_SECONDS
 from iacguard.errors import ConfigError
 from iacguard.model import Severity
 
@@ -59,6 +60,8 @@ class Config(BaseModel):
     unknowns: Literal["report", "fail", "ignore"] = "report"
     options: dict[str, Any] = Field(default_factory=dict)
     scopes: list[ScopeRule] = Field(default_factory=list)
+    unit_budget_seconds: float = Field(DEFAULT_UNIT_SECONDS, gt=0)  # see budget.py
+    scan_deadline_seconds: float | None = Field(DEFAULT_SCAN_SECONDS, gt=0)  # None: none
 
     @field_validator("fail_on", mode="before")
     @classmethod

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
@@ -26,6 +27,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from iacguard.budget import Budget, Clock, not_checked_message
 from iacguard.checks import CheckContext, CheckRegistry
 from iacguard.config import Config
 from iacguard.errors import PolicyDefinitionError
@@ -78,6 +80,7 @@ class Unit:
     claim: Claim | None = None
     scope: str = "."
     resources: list[Resource] = field(default_factory=list)  # with their scope set
+    not_checked: bool = False  # the scan's deadline passed first: load it next time
 
     @property
     def inputs(self) -> Inputs:
@@ -103,6 +106,8 @@ class Session:
     pipeline: FindingPipeline = field(default_factory=FindingPipeline)
     paths: list[Path] = field(default_factory=list)
     loads: int = 0  # counter: units loaded (not reused) over the session's life
+    clock: Clock = time.monotonic  # for the time budgets (tests inject a counter)
+    budget: Budget = field(default_factory=Budget)  # the latest refresh's
     _planner: Planner | None = None
 
     # -- loading ----------------------------------------------------------------------
@@ -152,14 +157,18 @@ class Session:
         return any(fnmatch.fnmatch(rel, pattern) for pattern in self.config.exclude)
 
     def _refresh(self, changed: set[Path] | None) -> None:
+        self.budget = Budget(self.config.unit_budget_seconds, self.config.scan_deadline_seconds,
+                             self.clock).start()
         plan = self.planner.plan(self.paths)
         kept: dict[Path, Unit] = {}
         for path, planned in plan.units.items():
             old = self.units.get(path)
-            if old is not None and changed is not None and (
+            if old is not None and changed is not None and not old.not_checked and (
                     old.result is planned.legacy if planned.legacy is not None
                     else old.claim == planned.claim and not _touched(old, changed)):
                 kept[path] = old
+            elif self.budget.scan_expired():
+                kept[path] = self._not_checked(path, planned)
             else:
                 kept[path] = self._load_unit(path, planned)
         for path in plan.unclaimed:
@@ -177,7 +186,8 @@ class Session:
         ctx = self.context().recording()
         assert ctx.fs.inputs is not None
         try:
-            result = self.plugins.load(planned.claim, ctx) or LoadResult()
+            with self.budget.unit():
+                result = self.plugins.load(planned.claim, ctx) or LoadResult()
         except Exception as exc:  # a loader bug: report it, keep scanning the rest
             error = ScanError(kind="loader-crashed", message=crash_message(exc),
                               path=ctx.relpath(path))
@@ -194,6 +204,14 @@ class Session:
                      r.model_copy(update={"scope": resource_scope(scope, r.variant)})
                      for r in result.resources]
         return Unit(path, result, crashed, planned.claim, scope, resources)
+
+    def _not_checked(self, path: Path, planned: PlannedUnit) -> Unit:
+        self.budget.units_not_checked += 1
+        problem = LoadProblem(span=SourceSpan(file=str(path), precision="file"), rule="not-checked",
+                              message=not_checked_message(self.budget))
+        unit = self._unit(path, planned, LoadResult(problems=[problem]), None)
+        unit.not_checked = True
+        return unit
 
     def _unclaimed(self, path: Path) -> Unit:
         problem = LoadProblem(
