@@ -189,8 +189,9 @@ class Session:
             with self.budget.unit():
                 result = self.plugins.load(planned.claim, ctx) or LoadResult()
         except Exception as exc:  # a loader bug: report it, keep scanning the rest
-            error = ScanError(kind="loader-crashed", message=crash_message(exc),
-                              path=ctx.relpath(path))
+            plugin = self.plugins.culprit(exc)
+            error = ScanError(kind="loader-crashed", message=crash_message(exc, plugin),
+                              path=ctx.relpath(path), plugin=plugin)
             return self._unit(path, planned, LoadResult(inputs=ctx.fs.inputs), error)
         ctx.fs.inputs.merge(planned.inputs)
         result.inputs = ctx.fs.inputs

@@ -22,10 +22,14 @@ SKIPPED_DIRS = {"node_modules", "__pycache__"}
 LEGACY_LOADER = ""  # units loaded by the one-step `iacguard_collect` hook during the walk
 
 
-def crash_message(exc: BaseException) -> str:
-    """The exception and the innermost frames (where it failed, not the engine and pluggy)."""
+def crash_message(exc: BaseException, plugin: str | None = None) -> str:
+    """The exception, the plugin whose hook raised it, and the innermost frames (where it
+    failed, not the engine and pluggy)."""
     frames = traceback.format_exception(type(exc), exc, exc.__traceback__, limit=-4)
-    return f"{type(exc).__name__}: {exc}\n{''.join(frames[1:]).rstrip()}"
+    what = (f"{type(exc).__name__}: the input nests or recurses too deeply for Python's stack"
+            if isinstance(exc, RecursionError) else f"{type(exc).__name__}: {exc}")
+    where = f" (in plugin {plugin})" if plugin else ""
+    return f"{what}{where}\n{''.join(frames[1:]).rstrip()}"
 
 
 @dataclass
@@ -128,8 +132,9 @@ class Planner:
                 if claim is not None:
                     return _Answer(PlannedUnit(claim, is_directory, ctx.fs.inputs), ctx.fs.inputs)
         except Exception as exc:  # a loader bug: report it, keep scanning the rest
-            error = ScanError(kind="loader-crashed", message=crash_message(exc),
-                              path=ctx.relpath(path))
+            plugin = self.plugins.culprit(exc)
+            error = ScanError(kind="loader-crashed", message=crash_message(exc, plugin),
+                              path=ctx.relpath(path), plugin=plugin)
             return _Answer(PlannedUnit(Claim(LEGACY_LOADER, path), is_directory, ctx.fs.inputs,
                                        LoadResult(), error), ctx.fs.inputs)
         if result is None:

@@ -33,6 +33,7 @@ from iacguard_terraform.semantics import (
     first_unknown,
     norm_number,
     number,
+    shorten,
     to_bool,
     to_str,
     type_name,
@@ -340,7 +341,7 @@ def _parseint(text: Any, base: Any) -> Any:
     try:
         return int(to_str(text), radix) if radix <= 36 else _parse_base62(to_str(text), radix)
     except ValueError:
-        raise EvalError(f"parseint(): cannot parse {to_str(text)!r} in base {radix}") from None
+        raise EvalError(f"parseint(): cannot parse {shorten(to_str(text))!r} in base {radix}") from None
 
 
 def _parse_base62(text: str, radix: int) -> int:

@@ -32,6 +32,7 @@ from iacguard_terraform.semantics import (
     OutsideRoot,
     Tracker,
     check_mass,
+    describe,
     plain,
 )
 from iacguard_terraform.state import Emitted, LoadState, Value
@@ -146,7 +147,7 @@ class ModuleInstance:
             self.state.problem(attr.span, f"{attr.name}: file {exc} is outside the scan root")
             return Unknown(f"file {exc} is outside the scan root")
         except EVAL_ERRORS as exc:
-            message = str(exc) or type(exc).__name__
+            message = describe(exc)
             self.state.problem(attr.span, f"cannot evaluate {attr.name}: {message}")
             return Unknown(message)
 

@@ -101,6 +101,22 @@ EVAL_ERRORS = (EvalError, TypeError, ValueError, KeyError, IndexError, ZeroDivis
                OverflowError, RecursionError)
 
 
+MAX_MESSAGE_CHARS = 300
+
+
+def shorten(text: str, limit: int = 60) -> str:
+    """A value quoted in a message: long ones cut, with their length said."""
+    return text if len(text) <= limit else f"{text[:limit - 20]}… ({len(text)} characters)"
+
+
+def describe(exc: BaseException) -> str:
+    """An evaluation error as users read it: Python's own wording never reaches them."""
+    if isinstance(exc, RecursionError):
+        return "the expression nests or recurses too deeply to evaluate"
+    message = str(exc) or type(exc).__name__
+    return message if len(message) <= MAX_MESSAGE_CHARS else shorten(message, MAX_MESSAGE_CHARS)
+
+
 def first_unknown(*values: Any) -> Unknown | None:
     for value in values:
         if isinstance(value, Unknown):
