@@ -44,7 +44,7 @@ from iacguard.model import (
     Severity,
     SourceSpan,
 )
-from iacguard.planning import LEGACY_LOADER, PlannedUnit, Planner, crash_message
+from iacguard.planning import LEGACY_LOADER, PlannedUnit, Planner, crash_message, symlinks_problem
 from iacguard.plugin import Plugins
 from iacguard.policies import LOAD_PROBLEM_CHECK, load_catalogue
 from iacguard.scopes import resource_scope, unit_scope
@@ -246,18 +246,20 @@ class Session:
         candidates: list[Candidate] = []
         by_name = {p.meta.name: p for p in self.policies}
         problem_rules = {p.name for p in self.catalogue if p.category == "parse-error"}
-        for unit in sorted(self.units.values(), key=lambda u: str(u.path)):
-            for problem in unit.result.problems:
-                if problem.rule not in problem_rules:
-                    errors.append(ScanError(
-                        kind="loader-crashed", path=where.relpath(Path(problem.span.file)),
-                        message=f"a loader reported a problem under {problem.rule!r}, which is "
-                                f"no parse-error policy: {problem.message}"))
-                    continue
-                active = by_name.get(problem.rule)
-                if active is not None:
-                    candidates.append(from_problem(active.meta, active.severity, problem.span,
-                                                   problem.message, where))
+        links = symlinks_problem(self.planner.outside_root, where.relpath)
+        problems = [p for u in sorted(self.units.values(), key=lambda u: str(u.path))
+                    for p in u.result.problems] + ([links] if links else [])
+        for problem in problems:
+            if problem.rule not in problem_rules:
+                errors.append(ScanError(
+                    kind="loader-crashed", path=where.relpath(Path(problem.span.file)),
+                    message=f"a loader reported a problem under {problem.rule!r}, which is "
+                            f"no parse-error policy: {problem.message}"))
+                continue
+            active = by_name.get(problem.rule)
+            if active is not None:
+                candidates.append(from_problem(active.meta, active.severity, problem.span,
+                                               problem.message, where))
         for active in self.policies:
             if active.params is None:
                 continue

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from iacguard.fs import FileSystem, Inputs
-from iacguard.loading import Claim, LoadContext, LoadResult
-from iacguard.model import ScanError
+from iacguard.loading import Claim, LoadContext, LoadProblem, LoadResult
+from iacguard.model import ScanError, SourceSpan
 from iacguard.plugin import Plugins
 
 SKIPPED_DIRS = {"node_modules", "__pycache__"}
@@ -53,6 +53,31 @@ class _Answer:
     inputs: Inputs
 
 
+def _inside(link: Path, root: Path) -> bool:
+    try:
+        target = link.resolve(strict=True)
+    except (OSError, RuntimeError):  # dangling or a loop: it reaches nothing, so leaks nothing
+        return True
+    return target == root or root in target.parents
+
+
+MAX_LISTED = 20
+
+
+def symlinks_problem(links: set[Path], relpath: Callable[[Path], str]) -> LoadProblem | None:
+    """One note per scan for the symlinks skipped because they lead outside the scan root
+    (never followed: a link must not make the scan read, or report, what lies elsewhere)."""
+    if not links:
+        return None
+    names = sorted(relpath(p) for p in links)
+    listed = ", ".join(names[:MAX_LISTED]) + (f" and {len(names) - MAX_LISTED} more"
+                                              if len(names) > MAX_LISTED else "")
+    first = sorted(links)[0]
+    return LoadProblem(span=SourceSpan(file=str(first), precision="file"), rule="unresolved-input",
+                       message=f"{len(names)} symlink(s) lead outside the scan root and were not "
+                               f"followed: {listed}")
+
+
 class Planner:
     def __init__(self, plugins: Plugins, context: Callable[[], LoadContext],
                  excluded: Callable[[Path], bool]) -> None:
@@ -61,6 +86,7 @@ class Planner:
         self._excluded = excluded
         self._answers: dict[Path, _Answer] = {}
         self.claims_made = 0  # counter for tests: how many claims were asked, not reused
+        self.outside_root: set[Path] = set()  # symlinks the last walk skipped: they leave the root
 
     def invalidate(self, changed: Iterable[Path]) -> None:
         """Forget the answers a change to these paths can affect."""
@@ -73,6 +99,7 @@ class Planner:
     def plan(self, paths: Iterable[Path]) -> Plan:
         claims: dict[Path, PlannedUnit] = {}
         unclaimed: list[Path] = []
+        self.outside_root = set()
         listing = self._context().fs  # the walk's own listings are not any unit's input
         for path in paths:
             if listing.is_dir(path):
@@ -100,6 +127,9 @@ class Planner:
             owned_here = {Path(p).resolve() for p in planned.claim.owns}
         entries = fs.iterdir(directory)
         kinds = [(entry, fs.kind(entry)) for entry in entries]
+        root = self._context().root.resolve()
+        self.outside_root |= {entry for entry, _ in kinds
+                              if fs.is_symlink(entry) and not _inside(entry, root)}
         for entry, kind in kinds:
             if kind != "file" or fs.is_symlink(entry) or entry in owned_here or self._excluded(entry):
                 continue

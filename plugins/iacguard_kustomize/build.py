@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -42,21 +43,21 @@ def _offline_env() -> dict[str, str]:
     return env
 
 
-def _no_network_prefix(ctx: LoadContext) -> list[str]:
+@functools.cache
+def no_network_prefix() -> tuple[str, ...]:
     """`unshare --net --map-root-user` where this machine allows it (Linux with user or root
-    namespaces): the build then runs with no network interface at all, not even loopback."""
-    def probe() -> list[str]:
-        tool = shutil.which("unshare")
-        if tool is None:
-            return []
-        command = [tool, "--net", "--map-root-user"]
-        try:
-            proc = subprocess.run([*command, "true"], capture_output=True, check=False,
-                                  timeout=VERSION_TIMEOUT_SECONDS, stdin=subprocess.DEVNULL)
-        except (OSError, subprocess.TimeoutExpired):
-            return []
-        return command if proc.returncode == 0 else []
-    return list(ctx.memo.get(("kustomize-no-network-prefix",), lambda: tuple(probe())))
+    namespaces): the build then runs with no network interface at all, not even loopback.
+    A fact of the machine, not of any input: asked once per process."""
+    tool = shutil.which("unshare")
+    if tool is None:
+        return ()
+    command = (tool, "--net", "--map-root-user")
+    try:
+        proc = subprocess.run([*command, "true"], capture_output=True, check=False,
+                              timeout=VERSION_TIMEOUT_SECONDS, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired):
+        return ()
+    return command if proc.returncode == 0 else ()
 
 
 def _ask_version(tool: str) -> str:
@@ -106,7 +107,7 @@ def build(command: list[str] | None, ctx: LoadContext) -> BuildOutput:
     if timeout <= 0:
         return BuildOutput(error=budget.used_up_message("kustomize build"))
     try:
-        proc = run_bounded([*_no_network_prefix(ctx), *command], timeout=timeout,
+        proc = run_bounded([*no_network_prefix(), *command], timeout=timeout,
                            env=_offline_env(), cpu_seconds=BUILD_TIMEOUT_SECONDS + 5)
     except OSError as exc:
         return BuildOutput(error=f"cannot run {command[0]}: {exc}")
