@@ -20,13 +20,14 @@ import math
 import re
 import signal
 import sys
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from iacguard import budget
 from iacguard.children import run_bounded
 from iacguard.nesting import MAX_NESTING
+from iacguard_helm.deterministic import deterministic_chart
 
 MAX_RENDERED_BYTES = 50 * 1024 * 1024
 RENDER_TIMEOUT_SECONDS = 60.0
@@ -147,9 +148,12 @@ def _worker_main() -> None:
         pass  # no address-space limits here (Windows, or a lower hard limit): the deadline still holds
     chart_dir = Path(request["chart"])
     try:
-        rendered = render_chart_in_process(chart_dir, request["values"],
-                                           release_name=request["release_name"],
-                                           namespace=request["namespace"])
+        with deterministic_chart(chart_dir) as fixed:  # seeded randomness and clock: see module
+            rendered = render_chart_in_process(fixed, request["values"],
+                                               release_name=request["release_name"],
+                                               namespace=request["namespace"])
+        if fixed != chart_dir and rendered.error is not None and rendered.error.file is not None:
+            rendered.error = replace(rendered.error, file=chart_dir / rendered.error.file.relative_to(fixed))
     except MemoryError:
         rendered = Rendered(chart_name=chart_dir.name, error=RenderError(
             f"render needs more than {memory // (1024 * 1024)} MiB of memory"))
