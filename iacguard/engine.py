@@ -31,7 +31,15 @@ from iacguard.budget import Budget, Clock, not_checked_message
 from iacguard.checks import CheckContext, CheckRegistry
 from iacguard.config import Config
 from iacguard.errors import PolicyDefinitionError
-from iacguard.findings import Candidate, FindingPipeline, Located, from_problem, from_violation
+from iacguard.findings import (
+    Candidate,
+    FindingPipeline,
+    Located,
+    from_problem,
+    from_violation,
+    graph_secrets,
+    mask_findings,
+)
 from iacguard.fs import FileSystem, Inputs
 from iacguard.graph import ResourceGraph
 from iacguard.loading import Claim, LoadContext, LoadProblem, LoadResult, Memo
@@ -277,7 +285,7 @@ class Session:
         result = ScanResult(
             version=iacguard_version(),
             root=self.root.as_posix(),
-            findings=self.pipeline.run(candidates),
+            findings=mask_findings(self.pipeline.run(candidates), graph_secrets(graph.resources())),
             errors=sorted(errors, key=lambda e: (e.kind, e.path or "", e.message)),
             policies=[p.meta for p in self.policies],
             files_scanned=len({f for u in self.units.values() for f in u.files()}),

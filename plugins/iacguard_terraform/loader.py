@@ -174,6 +174,9 @@ def build_resources(state: LoadState, rel_root: str) -> list[Resource]:
                 id=id_prefix, kind=emitted.type, name=emitted.name, format="terraform",
                 address=emitted.address, body=emitted.body, origin=emitted.block.span,
                 source_map=emitted.source_map, provenance=emitted.provenance, context=context)
+        if emitted.sensitive:
+            marked = tuple(sorted({translate.get(p, p) for p in emitted.sensitive}))
+            resource = resource.model_copy(update={"sensitive": marked})
         ids.setdefault(emitted.address, resource.id)
         built.append((resource, emitted, translate))
     out: list[Resource] = []

@@ -26,12 +26,14 @@ from iacguard_terraform.module_def import ModuleDef
 from iacguard_terraform.objects import DataObj, ModuleObj, ResourceObj, UnavailableModule
 from iacguard_terraform.semantics import (
     EVAL_ERRORS,
+    SENSITIVE,
     EvalError,
     LimitExceeded,
     ObjRef,
     OutsideRoot,
     Tracker,
     check_mass,
+    declared_sensitive,
     describe,
     plain,
 )
@@ -110,6 +112,8 @@ class ModuleInstance:
         self._outputs[name] = None
         inner = Scope(self)
         value = self.eval_attr(block.attrs["value"], inner, lazy=True)
+        if "sensitive" in block.attrs and declared_sensitive(self.static(block.attrs["sensitive"])):
+            inner.refs.add(SENSITIVE)
         self._outputs[name] = Value(value, frozenset(inner.refs), tuple(dict.fromkeys(inner.vars)))
         return self._use(self._outputs[name], scope)  # type: ignore[arg-type]
 

@@ -69,6 +69,16 @@ def check_string(text: str) -> str:
     return text
 
 
+# A pseudo-address in a value's `refs`: it derives from a variable or output declared
+# `sensitive = true`. It flows wherever references flow (locals, outputs, module inputs),
+# names no resource, and marks the attribute it reaches as sensitive in `Resource.sensitive`.
+SENSITIVE = "(sensitive)"
+
+
+def declared_sensitive(flag: Any) -> bool:
+    return flag is True or flag == "true"
+
+
 class Tracker(Protocol):
     """What reading a value records: the resource addresses it depends on, and the
     provenance of the variables it read (the evaluator's `Scope` is one)."""

@@ -3,7 +3,7 @@ directories, the step budget and the resource instances evaluated so far."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,7 @@ class Emitted:
     block_paths: set[str]
     references: list[tuple[str, frozenset[str], str]]  # (pointer, target addresses, expression)
     chain: list[str]
+    sensitive: set[str] = field(default_factory=set)  # pointers into body: see semantics.SENSITIVE
 
 
 class LoadState:
