@@ -30,15 +30,17 @@ class Finished:
     timed_out: bool = False
 
 
-def _limits(cpu_seconds: int | None) -> None:  # runs in the child, before exec
+def _limit_cpu(pid: int, cpu_seconds: int | None) -> None:
+    """Set the child's CPU-time limit from outside (`prlimit`): no `preexec_fn`, which is
+    unsafe in a process with threads (the LSP server, a Dask client)."""
     if cpu_seconds is None:
         return
     try:
         import resource
 
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
-    except (ImportError, ValueError, OSError):
-        pass  # no CPU limits here: the wall-clock timeout still holds
+        resource.prlimit(pid, resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+    except (ImportError, AttributeError, ValueError, OSError):
+        pass  # no prlimit here (not Linux): the wall-clock timeout still holds
 
 
 def run_bounded(command: Sequence[str], *, timeout: float, input: bytes | None = None,
@@ -48,8 +50,8 @@ def run_bounded(command: Sequence[str], *, timeout: float, input: bytes | None =
     global started
     proc = subprocess.Popen(list(command), stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env=dict(env) if env is not None else None, start_new_session=True,
-                            preexec_fn=lambda: _limits(cpu_seconds))
+                            env=dict(env) if env is not None else None, start_new_session=True)
+    _limit_cpu(proc.pid, cpu_seconds)
     with _lock:
         _live[proc.pid] = proc
         started += 1
