@@ -44,6 +44,15 @@ def _yaml(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False)  # JSON is YAML: any value, exactly written
 
 
+# Hostile shapes mixed in now and then: nesting past every parser's stack, long strings.
+deep = st.sampled_from([0, 0, 0, 0, 40, 1500, 20000])
+long_text = st.sampled_from(["", "", "a" * 6000, "{{" * 500, "${" * 500, "\\" * 3000])
+
+
+def _nested(value: Any, depth: int) -> str:
+    return "[" * depth + json.dumps(value, ensure_ascii=False) + "]" * depth
+
+
 KINDS = ["Pod", "Deployment", "Service", "Ingress", "NetworkPolicy", "Role", "ClusterRoleBinding",
          "DaemonSet", "CronJob", "Secret", "ServiceAccount", "List", "Namespace"]
 FIELDS = ["metadata", "spec", "template", "containers", "securityContext", "ports", "rules",
@@ -65,6 +74,10 @@ def kubernetes_yaml(draw: st.DrawFn) -> Files:
         if isinstance(doc, dict):
             doc["apiVersion"] = draw(st.sampled_from(["v1", "apps/v1", "networking.k8s.io/v1", 3, None]))
             doc["kind"] = draw(st.one_of(st.sampled_from(KINDS), values))
+        if isinstance(doc, dict) and (depth := draw(deep)):
+            docs.append(_yaml({k: v for k, v in doc.items() if k != "spec"})[:-1]
+                        + ', "spec": ' + _nested(draw(long_text), depth) + "}")
+            continue
         docs.append(_yaml(doc))
     text = "\n---\n".join(docs)
     if draw(st.booleans()):  # raw damage: a cut, a tab, a stray character
@@ -105,6 +118,7 @@ def hcl_fragments(draw: st.DrawFn) -> Files:
 
     lines = ['variable "v" {', f"  default = {expr(2)}",
              f"  sensitive = {draw(st.sampled_from(['true', 'false']))}", "}",
+             f"locals {{ deep = {_nested(draw(long_text), min(draw(deep), 300))} }}",
              "locals {", f"  a = {expr(3)}", f"  b = {expr(3)}", "}",
              'resource "aws_security_group" "x" {',
              f"  count = {draw(st.sampled_from(['1', '0', 'local.a', '-1']))}",
@@ -137,7 +151,10 @@ def plan_json(draw: st.DrawFn) -> Files:
                 {"address": values, "change": st.fixed_dictionaries(
                     {"actions": values, "after": values, "after_sensitive": values})}), max_size=2))),
             "configuration": draw(values)}
-    return {"plan/tfplan.json": json.dumps(plan, ensure_ascii=False)}
+    text = json.dumps(plan, ensure_ascii=False)
+    if depth := draw(deep):
+        text = text[:-1] + ', "variables": ' + _nested(draw(long_text), depth) + "}"
+    return {"plan/tfplan.json": text}
 
 
 KUSTOMIZE_KEYS = ["resources", "bases", "components", "patches", "patchesStrategicMerge", "namePrefix",
@@ -167,6 +184,8 @@ def chart_values(draw: st.DrawFn) -> Files:
     """A chart whose values (and a ci/ profile) hold anything."""
     files = {"chart/Chart.yaml": CHART, "chart/templates/cm.yaml": TEMPLATE,
              "chart/values.yaml": _yaml(draw(st.dictionaries(st.sampled_from(["x", "y", "z"]), values)))}
+    if depth := draw(deep):
+        files["chart/values.yaml"] = '{"x": 1, "y": ' + _nested(draw(long_text), depth) + "}"
     if draw(st.booleans()):
         files["chart/ci/a-values.yaml"] = _yaml(draw(values))
     return files
