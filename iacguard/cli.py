@@ -1,18 +1,23 @@
 """Command line: `iacguard scan|graph|plugins|policies|test-policies|explain|baseline|config`.
 
 Exit codes: 0 nothing at or above `--fail-on`; 1 findings at or above it; 2 usage or
-internal error (a crashed check or loader included).
+internal error (a crashed check or loader included); 130 / 143 stopped by SIGINT / SIGTERM
+(child processes killed first).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from iacguard import children
+from iacguard.budget import DEFAULT_SCAN_SECONDS, DEFAULT_UNIT_SECONDS
 from iacguard.cli_options import (
     SEVERITY_NAMES,
     UsageError,
@@ -81,6 +86,7 @@ def build_parser(plugins: Plugins | None) -> tuple[argparse.ArgumentParser, list
     add_report_options(scan)
     add_gate_options(scan)
     add_loading_options(scan)
+    _add_limits(scan)
     _add_suppression_options(scan)
     scan.add_argument("--policy-dir", action="append", type=Path, metavar="DIR",
                       help="add the custom policy pack in DIR (<category>/<name>/policy.yaml, "
@@ -114,6 +120,7 @@ def build_parser(plugins: Plugins | None) -> tuple[argparse.ArgumentParser, list
     graph.add_argument("--output", "-o", type=Path, help="write to FILE")
     _add_config_file_options(graph, config=False)
     add_loading_options(graph)
+    _add_limits(graph)
     add_config_command(sub)
     if plugins is not None:
         plugins.addoption(graph)
@@ -131,6 +138,15 @@ def _render_options(args: argparse.Namespace) -> tuple[RenderOptions, RenderOpti
                               "group_by": args.group_by}
     return (RenderOptions(color=color, width=console_width(), **layout),
             RenderOptions(color=args.color == "always", width=DEFAULT_WIDTH, **layout))
+
+
+def _add_limits(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--unit-budget", type=float, metavar="SECONDS", dest="unit_budget_seconds",
+                        help=f"total time one unit (a chart with all its values profiles, a "
+                        f"kustomization, a Terraform root) may take (default: {DEFAULT_UNIT_SECONDS:g})")
+    parser.add_argument("--scan-deadline", type=float, metavar="SECONDS", dest="scan_deadline_seconds",
+                        help=f"after this, units not yet loaded are reported as not checked "
+                        f"(PARSE004) (default: {DEFAULT_SCAN_SECONDS:g})")
 
 
 def _run_scan(args: argparse.Namespace, plugins: Plugins, plugin_options: list[str]) -> int:
@@ -250,7 +266,39 @@ def _names_a_command(argv: list[str]) -> bool:
     return False
 
 
+class _Stopped(BaseException):
+    """SIGINT or SIGTERM: unwinds the scan (no plugin's `except Exception` catches it)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _on_signal(signum: int, _frame: object) -> None:
+    children.kill_all()  # first: a render worker must not outlive us, whatever follows
+    raise _Stopped(signum)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run a command; on SIGINT/SIGTERM kill the children and exit 130/143 with one line."""
+    watched = (signal.SIGINT, signal.SIGTERM)
+    if threading.current_thread() is not threading.main_thread():
+        return _main(argv)
+    previous = {s: signal.signal(s, _on_signal) for s in watched}
+    try:
+        return _main(argv)
+    except (_Stopped, KeyboardInterrupt) as stop:
+        signum = stop.signum if isinstance(stop, _Stopped) else signal.SIGINT
+        children.kill_all()
+        print(f"iacguard: stopped by {signal.Signals(signum).name}; nothing reported",
+              file=sys.stderr)
+        return 128 + signum
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         if not _names_a_command(argv):  # `--help`, `--version`: no plugin is imported
@@ -282,8 +330,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `iacguard ... | head`: the reader left, nothing more to say
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except KeyboardInterrupt:
-        return 2
 
 
 if __name__ == "__main__":

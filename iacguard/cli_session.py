@@ -36,6 +36,8 @@ def run_config(args: argparse.Namespace, plugin_options: list[str], **overrides:
                if getattr(args, k, None) not in (None, [])}
     if getattr(args, "report_unused_suppressions", False):
         overrides["suppressions"] = {"report_unused": True}
+    for limit in ("unit_budget_seconds", "scan_deadline_seconds"):
+        overrides[limit] = getattr(args, limit, None)
     config = effective_config(paths[0], config_file=args.config,
                               org_file=getattr(args, "org_config", None),
                               overrides={**overrides, "exclude": args.exclude,

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from iacguard.budget import DEFAULT_SCAN_SECONDS, DEFAULT_UNIT_SECONDS
 from iacguard.config_errors import describe
 from iacguard.errors import ConfigError
 from iacguard.model import Severity
@@ -86,6 +87,8 @@ class Config(BaseModel):
     suppressions: SuppressionRules = Field(default_factory=SuppressionRules)
     # Custom policy packs (`<category>/<name>/policy.yaml`, as the built-in catalogue).
     policy_dirs: list[str] = Field(default_factory=list)
+    unit_budget_seconds: float = Field(DEFAULT_UNIT_SECONDS, gt=0)  # see budget.py
+    scan_deadline_seconds: float | None = Field(DEFAULT_SCAN_SECONDS, gt=0)  # None: none
 
     @field_validator("fail_on", mode="before")
     @classmethod

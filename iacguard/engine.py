@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
@@ -27,6 +28,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from iacguard.baseline import Baseline
+from iacguard.budget import NOT_CHECKED_RULE, Budget, Clock, not_checked_message
 from iacguard.checks import CheckContext, CheckRegistry
 from iacguard.config import Config
 from iacguard.errors import ConfigError, PolicyDefinitionError
@@ -38,6 +40,8 @@ from iacguard.findings import (
     Stage,
     from_problem,
     from_violation,
+    graph_secrets,
+    mask_findings,
 )
 from iacguard.fs import FileSystem, Inputs
 from iacguard.graph import ResourceGraph
@@ -52,7 +56,7 @@ from iacguard.model import (
     SourceSpan,
 )
 from iacguard.parallel import UnitLoader
-from iacguard.planning import LEGACY_LOADER, PlannedUnit, Planner, crash_message
+from iacguard.planning import LEGACY_LOADER, PlannedUnit, Planner, crash_message, symlinks_problem
 from iacguard.plugin import Plugins
 from iacguard.policies import LOAD_PROBLEM_CHECK, load_catalogue, policy_file, unregistered
 from iacguard.scopes import resource_scope, unit_scope
@@ -90,6 +94,7 @@ class Unit:
     claim: Claim | None = None
     scope: str = "."
     resources: list[Resource] = field(default_factory=list)  # with their scope set
+    not_checked: bool = False  # the scan's deadline passed first: load it next time
 
     @property
     def inputs(self) -> Inputs:
@@ -122,6 +127,8 @@ class Session:
     baseline_file: Path | None = None
     today: dt.date = field(default_factory=dt.date.today)  # suppressions' expiry is judged by
     loader: UnitLoader = field(default_factory=UnitLoader)  # cache, process pool
+    clock: Clock = time.monotonic  # for the time budgets (tests inject a counter)
+    budget: Budget = field(default_factory=Budget)  # the latest refresh's
     _planner: Planner | None = None
     _excluder: Excluder | None = None
 
@@ -179,15 +186,19 @@ class Session:
         return self.excluder(path)
 
     def _refresh(self, changed: set[Path] | None) -> None:
+        self.budget = Budget(self.config.unit_budget_seconds, self.config.scan_deadline_seconds,
+                             self.clock).start()
         plan = self.planner.plan(self.paths)
         kept: dict[Path, Unit] = {}
         todo: list[tuple[Path, PlannedUnit]] = []
         for path, planned in plan.units.items():
             old = self.units.get(path)
-            if old is not None and changed is not None and (
+            if old is not None and changed is not None and not old.not_checked and (
                     old.result is planned.legacy if planned.legacy is not None
                     else old.claim == planned.claim and not _touched(old, changed)):
                 kept[path] = old
+            elif self.budget.scan_expired():
+                kept[path] = self._not_checked(path, planned)
             else:
                 todo.append((path, planned))
         kept.update(zip((p for p, _ in todo), self._load_units(todo), strict=True))
@@ -204,7 +215,7 @@ class Session:
         """The units of `todo`, in order: from the cache, here or in a pool (`self.loader`)."""
         self.loads += len(todo)
         fresh = [(p, u) for p, u in todo if u.legacy is None]
-        loaded = iter(self.loader.load_all(self.plugins, self.context(), fresh))
+        loaded = iter(self.loader.load_all(self.plugins, self.context(), fresh, self.budget))
         return [self._unit(p, u, u.legacy, u.crashed) if u.legacy is not None
                 else self._unit(p, u, *next(loaded)) for p, u in todo]
 
@@ -215,7 +226,18 @@ class Session:
         resources = [r if r.scope is not None else
                      r.model_copy(update={"scope": resource_scope(scope, r.variant)})
                      for r in result.resources]
-        return Unit(path, result, crashed, planned.claim, scope, resources)
+        unit = Unit(path, result, crashed, planned.claim, scope, resources)
+        # Not loaded before the scan's deadline: loaded again at the next refresh.
+        unit.not_checked = any(p.rule == NOT_CHECKED_RULE for p in result.problems)
+        return unit
+
+    def _not_checked(self, path: Path, planned: PlannedUnit) -> Unit:
+        self.budget.units_not_checked += 1
+        problem = LoadProblem(span=SourceSpan(file=str(path), precision="file"), rule=NOT_CHECKED_RULE,
+                              message=not_checked_message(self.budget))
+        unit = self._unit(path, planned, LoadResult(problems=[problem]), None)
+        unit.not_checked = True
+        return unit
 
     def _unclaimed(self, path: Path) -> Unit:
         problem = LoadProblem(
@@ -249,18 +271,20 @@ class Session:
         candidates: list[Candidate] = []
         by_name = {p.meta.name: p for p in self.policies}
         problem_rules = {p.name for p in self.catalogue if p.category == "parse-error"}
-        for unit in sorted(self.units.values(), key=lambda u: str(u.path)):
-            for problem in unit.result.problems:
-                if problem.rule not in problem_rules:
-                    errors.append(ScanError(
-                        kind="loader-crashed", path=where.relpath(Path(problem.span.file)),
-                        message=f"a loader reported a problem under {problem.rule!r}, which is "
-                                f"no parse-error policy: {problem.message}"))
-                    continue
-                active = by_name.get(problem.rule)
-                if active is not None:
-                    candidates.append(from_problem(active.meta, active.severity, problem.span,
-                                                   problem.message, where))
+        links = symlinks_problem(self.planner.outside_root, where.relpath)
+        problems = [p for u in sorted(self.units.values(), key=lambda u: str(u.path))
+                    for p in u.result.problems] + ([links] if links else [])
+        for problem in problems:
+            if problem.rule not in problem_rules:
+                errors.append(ScanError(
+                    kind="loader-crashed", path=where.relpath(Path(problem.span.file)),
+                    message=f"a loader reported a problem under {problem.rule!r}, which is "
+                            f"no parse-error policy: {problem.message}"))
+                continue
+            active = by_name.get(problem.rule)
+            if active is not None:
+                candidates.append(from_problem(active.meta, active.severity, problem.span,
+                                               problem.message, where))
         for active in self.policies:
             if active.params is None:
                 continue
@@ -281,8 +305,10 @@ class Session:
         result = ScanResult(
             version=iacguard_version(),
             root=self.root.as_posix(),
-            findings=FindingPipeline([*self.pipeline.stages, self._suppression_stage(graph, where),
-                                      *self.observers]).run(candidates),
+            findings=mask_findings(
+                FindingPipeline([*self.pipeline.stages, self._suppression_stage(graph, where),
+                                 *self.observers]).run(candidates),
+                graph_secrets(graph.resources())),
             errors=sorted(errors, key=lambda e: (e.kind, e.path or "", e.message)),
             policies=[p.meta for p in self.policies],
             files_scanned=len({f for u in self.units.values() for f in u.files()}),

@@ -177,19 +177,61 @@ def _sensitive_texts(resource: Resource) -> list[str]:
     return sorted(texts, key=len, reverse=True)  # longest first: no partial masking
 
 
+def mask_text(text: str, resource: Resource) -> str:
+    """`text` with every value `resource` marks sensitive replaced by "(sensitive)"."""
+    return masked(text, _sensitive_texts(resource) if resource.sensitive else [])
+
+
+def masked(text: str, secrets: list[str]) -> str:
+    """`text` with each of `secrets` (longest first) replaced by \"(sensitive)\"."""
+    for secret in secrets:
+        text = text.replace(f'"{secret}"', SENSITIVE).replace(secret, SENSITIVE)
+    return text
+
+
+MIN_GRAPH_WIDE_SECRET = 4  # shorter ones ("22", "true") are masked in their own resource only
+
+
+def graph_secrets(resources: Iterable[Resource]) -> list[str]:
+    """Every sensitive value of every resource, longest first (masking a two-character value
+    in every message of the scan would garble unrelated findings)."""
+    found = {t for r in resources if r.sensitive for t in _sensitive_texts(r)
+             if len(t) >= MIN_GRAPH_WIDE_SECRET}
+    return sorted(found, key=lambda t: (-len(t), t))
+
+
+def mask_findings(findings: list[Finding], secrets: list[str]) -> list[Finding]:
+    """A scope-wide finding names other resources than its own (`2 public LoadBalancer
+    Services: a, b`): the last word on masking uses every sensitive value of the graph."""
+    if not secrets:
+        return findings
+    out: list[Finding] = []
+    for finding in findings:
+        ref = finding.resource
+        masked_ref = ref.model_copy(update={
+            key: masked(value, secrets) for key in ("id", "name", "namespace", "address")
+            if isinstance(value := getattr(ref, key), str)})
+        out.append(finding.model_copy(update={"message": masked(finding.message, secrets),
+                                              "resource": masked_ref}))
+    return out
+
+
 def mask_sensitive(candidates: list[Candidate]) -> list[Candidate]:
-    """Values a loader marked sensitive never reach a message: policies judged the real value,
+    """Values a loader marked sensitive never reach a message, nor the resource's id, name or
+    address a report prints (a name built from a secret): policies judged the real value,
     reports say "(sensitive)"."""
     out: list[Candidate] = []
     for c in candidates:
         if c.resource is None or not c.resource.sensitive:
             out.append(c)
             continue
-        message = c.finding.message
-        for text in _sensitive_texts(c.resource):
-            message = message.replace(f'"{text}"', SENSITIVE).replace(text, SENSITIVE)
-        out.append(Candidate(c.finding.model_copy(update={"message": message}), c.resource,
-                             c.variant_identity, c.path))
+        ref = c.finding.resource
+        masked_ref = ref.model_copy(update={
+            key: mask_text(value, c.resource) for key in ("id", "name", "namespace", "address")
+            if isinstance(value := getattr(ref, key), str)})
+        update = {"message": mask_text(c.finding.message, c.resource), "resource": masked_ref}
+        out.append(Candidate(c.finding.model_copy(update=update), c.resource, c.variant_identity,
+                             c.path))
     return out
 
 

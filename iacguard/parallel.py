@@ -17,11 +17,12 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
+from iacguard.budget import NOT_CHECKED_RULE, Budget, not_checked_message
 from iacguard.cache import UnitCache
 from iacguard.config import Config
 from iacguard.fs import FileSystem
-from iacguard.loading import LoadContext, LoadResult, Memo
-from iacguard.model import ScanError
+from iacguard.loading import LoadContext, LoadProblem, LoadResult, Memo
+from iacguard.model import ScanError, SourceSpan
 from iacguard.planning import PlannedUnit, crash_message
 from iacguard.plugin import Plugins, make_plugins
 
@@ -36,14 +37,27 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def load_planned(plugins: Plugins, ctx: LoadContext, path: Path, planned: PlannedUnit) -> Loaded:
-    """One unit through `iacguard_load`, with what it read recorded as its inputs."""
+def load_planned(plugins: Plugins, ctx: LoadContext, path: Path, planned: PlannedUnit,
+                 budget: Budget | None = None) -> Loaded:
+    """One unit through `iacguard_load`, with what it read recorded as its inputs, inside its
+    time budget (`budget`: the session's; in a worker, one of the configured length). A unit
+    reached after the scan's deadline is not loaded: it says so (`not-checked`)."""
+    if budget is None:
+        budget = Budget(ctx.config.unit_budget_seconds, ctx.config.scan_deadline_seconds).start()
+    if budget.scan_expired():
+        budget.units_not_checked += 1
+        problem = LoadProblem(span=SourceSpan(file=str(path), precision="file"),
+                              rule=NOT_CHECKED_RULE, message=not_checked_message(budget))
+        return LoadResult(problems=[problem]), None
     ctx = ctx.recording()
     assert ctx.fs.inputs is not None
     try:
-        result = plugins.load(planned.claim, ctx) or LoadResult()
+        with budget.unit():
+            result = plugins.load(planned.claim, ctx) or LoadResult()
     except Exception as exc:  # a loader bug: report it, keep scanning the rest
-        error = ScanError(kind="loader-crashed", message=crash_message(exc), path=ctx.relpath(path))
+        plugin = plugins.culprit(exc)
+        error = ScanError(kind="loader-crashed", message=crash_message(exc, plugin),
+                          path=ctx.relpath(path), plugin=plugin)
         return LoadResult(inputs=ctx.fs.inputs), error
     ctx.fs.inputs.merge(planned.inputs)
     result.inputs = ctx.fs.inputs
@@ -93,7 +107,7 @@ class UnitLoader:
     pooled: int = 0  # counter: units loaded in worker processes
 
     def load_all(self, plugins: Plugins, ctx: LoadContext,
-                 todo: list[tuple[Path, PlannedUnit]]) -> list[Loaded]:
+                 todo: list[tuple[Path, PlannedUnit]], budget: Budget | None = None) -> list[Loaded]:
         """Loaded units in the order of `todo`."""
         out: dict[int, Loaded] = {}
         keys: dict[int, str] = {}
@@ -109,9 +123,11 @@ class UnitLoader:
         done = len(out)
         total = len(todo)
         self._report(done, total)
-        for index, loaded in self._load_misses(plugins, ctx, [todo[i] for i in misses], misses):
+        for index, loaded in self._load_misses(plugins, ctx, [todo[i] for i in misses], misses,
+                                               budget):
             out[index] = loaded
-            if self.cache is not None:
+            if self.cache is not None and not any(p.rule == NOT_CHECKED_RULE
+                                                  for p in loaded[0].problems):
                 self.cache.put(keys[index], loaded[0], loaded[1], ctx.fs)
             done += 1
             self._report(done, total)
@@ -122,11 +138,11 @@ class UnitLoader:
             self.progress(done, total)
 
     def _load_misses(self, plugins: Plugins, ctx: LoadContext, todo: list[tuple[Path, PlannedUnit]],
-                     indexes: list[int]) -> Iterator[tuple[int, Loaded]]:
+                     indexes: list[int], budget: Budget | None) -> Iterator[tuple[int, Loaded]]:
         """(index, loaded) as units finish."""
         if self.jobs <= 1 or self.blocked is None or len(todo) < 2:
             for index, (path, planned) in zip(indexes, todo, strict=True):
-                yield index, load_planned(plugins, ctx, path, planned)
+                yield index, load_planned(plugins, ctx, path, planned, budget)
             return
         settings = LoadSettings(ctx.root, ctx.config, dict(ctx.fs.overlays), self.blocked)
         with ProcessPoolExecutor(max_workers=min(self.jobs, len(todo)), mp_context=_pool_context(),

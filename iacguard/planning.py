@@ -14,18 +14,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from iacguard.fs import FileSystem, Inputs
-from iacguard.loading import Claim, LoadContext, LoadResult
-from iacguard.model import ScanError
+from iacguard.loading import Claim, LoadContext, LoadProblem, LoadResult
+from iacguard.model import ScanError, SourceSpan
 from iacguard.plugin import Plugins
 
 SKIPPED_DIRS = {"node_modules", "__pycache__"}
 LEGACY_LOADER = ""  # units loaded by the one-step `iacguard_collect` hook during the walk
 
 
-def crash_message(exc: BaseException) -> str:
-    """The exception and the innermost frames (where it failed, not the engine and pluggy)."""
+def crash_message(exc: BaseException, plugin: str | None = None) -> str:
+    """The exception, the plugin whose hook raised it, and the innermost frames (where it
+    failed, not the engine and pluggy)."""
     frames = traceback.format_exception(type(exc), exc, exc.__traceback__, limit=-4)
-    return f"{type(exc).__name__}: {exc}\n{''.join(frames[1:]).rstrip()}"
+    what = (f"{type(exc).__name__}: the input nests or recurses too deeply for Python's stack"
+            if isinstance(exc, RecursionError) else f"{type(exc).__name__}: {exc}")
+    where = f" (in plugin {plugin})" if plugin else ""
+    return f"{what}{where}\n{''.join(frames[1:]).rstrip()}"
 
 
 @dataclass
@@ -49,6 +53,31 @@ class _Answer:
     inputs: Inputs
 
 
+def _inside(link: Path, root: Path) -> bool:
+    try:
+        target = link.resolve(strict=True)
+    except (OSError, RuntimeError):  # dangling or a loop: it reaches nothing, so leaks nothing
+        return True
+    return target == root or root in target.parents
+
+
+MAX_LISTED = 20
+
+
+def symlinks_problem(links: set[Path], relpath: Callable[[Path], str]) -> LoadProblem | None:
+    """One note per scan for the symlinks skipped because they lead outside the scan root
+    (never followed: a link must not make the scan read, or report, what lies elsewhere)."""
+    if not links:
+        return None
+    names = sorted(relpath(p) for p in links)
+    listed = ", ".join(names[:MAX_LISTED]) + (f" and {len(names) - MAX_LISTED} more"
+                                              if len(names) > MAX_LISTED else "")
+    first = sorted(links)[0]
+    return LoadProblem(span=SourceSpan(file=str(first), precision="file"), rule="unresolved-input",
+                       message=f"{len(names)} symlink(s) lead outside the scan root and were not "
+                               f"followed: {listed}")
+
+
 class Planner:
     def __init__(self, plugins: Plugins, context: Callable[[], LoadContext],
                  excluded: Callable[[Path], bool]) -> None:
@@ -57,6 +86,7 @@ class Planner:
         self._excluded = excluded
         self._answers: dict[Path, _Answer] = {}
         self.claims_made = 0  # counter for tests: how many claims were asked, not reused
+        self.outside_root: set[Path] = set()  # symlinks the last walk skipped: they leave the root
 
     def invalidate(self, changed: Iterable[Path]) -> None:
         """Forget the answers a change to these paths can affect."""
@@ -69,6 +99,7 @@ class Planner:
     def plan(self, paths: Iterable[Path]) -> Plan:
         claims: dict[Path, PlannedUnit] = {}
         unclaimed: list[Path] = []
+        self.outside_root = set()
         listing = self._context().fs  # the walk's own listings are not any unit's input
         for path in paths:
             if listing.is_dir(path):
@@ -96,6 +127,9 @@ class Planner:
             owned_here = {Path(p).resolve() for p in planned.claim.owns}
         entries = fs.iterdir(directory)
         kinds = [(entry, fs.kind(entry)) for entry in entries]
+        root = self._context().root.resolve()
+        self.outside_root |= {entry for entry, _ in kinds
+                              if fs.is_symlink(entry) and not _inside(entry, root)}
         for entry, kind in kinds:
             if kind != "file" or fs.is_symlink(entry) or entry in owned_here or self._excluded(entry):
                 continue
@@ -128,8 +162,9 @@ class Planner:
                 if claim is not None:
                     return _Answer(PlannedUnit(claim, is_directory, ctx.fs.inputs), ctx.fs.inputs)
         except Exception as exc:  # a loader bug: report it, keep scanning the rest
-            error = ScanError(kind="loader-crashed", message=crash_message(exc),
-                              path=ctx.relpath(path))
+            plugin = self.plugins.culprit(exc)
+            error = ScanError(kind="loader-crashed", message=crash_message(exc, plugin),
+                              path=ctx.relpath(path), plugin=plugin)
             return _Answer(PlannedUnit(Claim(LEGACY_LOADER, path), is_directory, ctx.fs.inputs,
                                        LoadResult(), error), ctx.fs.inputs)
         if result is None:

@@ -6,6 +6,7 @@ import argparse
 import importlib.metadata
 import os
 import sys
+import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib.resources.abc import Traversable
@@ -96,6 +97,17 @@ class Plugins:
         registry = ReporterRegistry()
         self.pm.hook.iacguard_register_reporters(registry=registry)
         return registry
+
+    def culprit(self, exc: BaseException) -> str | None:
+        """The plugin whose hook implementation raised `exc`: the innermost traceback frame
+        that runs a registered hook implementation (a Terraform load that asked Helm to
+        render names Helm when Helm's render hook raised)."""
+        owners = {impl.function.__code__: impl.plugin_name
+                  for _, plugin in self.pm.list_name_plugin()
+                  for caller in self.pm.get_hookcallers(plugin) or ()
+                  for impl in caller.get_hookimpls() if hasattr(impl.function, "__code__")}
+        frames = [f for f, _ in traceback.walk_tb(exc.__traceback__)]
+        return next((owners[f.f_code] for f in reversed(frames) if f.f_code in owners), None)
 
     def describe(self) -> list[PluginInfo]:
         infos = []

@@ -30,6 +30,7 @@ from iacguard_kubernetes.api import CLUSTER_SCOPED_KINDS, load_text
 from iacguard.config import Config
 from iacguard.loading import LoadContext, LoadProblem, LoadResult
 from iacguard.model import Provenance, Resource, SourceSpan
+from iacguard.nesting import yaml_too_deep
 from iacguard.values import deep_merge, get, pointer
 from iacguard_helm import engines
 from iacguard_helm.guards import MAX_CHART_BYTES, chart_size_problem, escaping_symlinks
@@ -137,6 +138,15 @@ def _profiles(chart_dir: Path, opts: HelmOptions,
     return profiles, problems
 
 
+def _too_deep(file: Path, text: str) -> LoadProblem | None:
+    """Values nested past the cap: Helm's reader would return them, and Python's JSON decoder
+    (between the SDK and us, and to the render worker) would recurse past its stack."""
+    deep = yaml_too_deep(text)
+    if deep is None:
+        return None
+    return _problem(file, f"invalid values file: {deep.message}", deep.line, deep.column)
+
+
 def _read_values(file: Path, ctx: LoadContext) -> tuple[dict[str, Any], LoadProblem | None]:
     """A values file parsed by Helm's own YAML reader (so types match a real install), or by
     a YAML reader without helm-python-sdk."""
@@ -147,6 +157,9 @@ def _read_values(file: Path, ctx: LoadContext) -> tuple[dict[str, Any], LoadProb
         text = ctx.fs.read_text(file)
     except (OSError, UnicodeDecodeError) as exc:
         return {}, _problem(file, f"cannot read values file: {exc}")
+    deep = _too_deep(file, text)
+    if deep is not None:
+        return {}, deep
     if not engines.sdk_available():
         try:
             return engines.values_from_yaml(text), None
@@ -157,8 +170,6 @@ def _read_values(file: Path, ctx: LoadContext) -> tuple[dict[str, Any], LoadProb
 
     try:
         return helm.values_from_yaml(text), None
-    except (OSError, UnicodeDecodeError) as exc:
-        return {}, _problem(file, f"cannot read values file: {exc}")
     except helm.HelmError as exc:
         line = re.search(r"line (\d+)", str(exc))
         return {}, _problem(file, f"invalid values file: {exc}", int(line.group(1)) if line else None)
@@ -500,8 +511,13 @@ def render_chart_dir(chart_dir: Path, ctx: LoadContext) -> LoadResult:
     result.problems.extend(set_problems)
     profiles, profile_problems = _profiles(chart_dir, opts, ctx)
     result.problems.extend(profile_problems)
-    chart_defaults, _ = _read_values(chart_dir / "values.yaml", ctx) \
-        if ctx.fs.is_file(chart_dir / "values.yaml") else ({}, None)
+    defaults_file = chart_dir / "values.yaml"
+    if ctx.fs.is_file(defaults_file):
+        deep = _too_deep(defaults_file, ctx.fs.read_text(defaults_file, errors="replace"))
+        if deep is not None:  # every profile would trip over it
+            result.problems.append(deep)
+            return result
+    chart_defaults, _ = _read_values(defaults_file, ctx) if ctx.fs.is_file(defaults_file) else ({}, None)
     effective = deep_merge(chart_defaults, deep_merge(cli_values, set_values))
     result.problems.extend(_missing_dependencies(chart_dir, effective, ctx))
     # One problem per distinct error, naming every profile that hit it.

@@ -16,14 +16,20 @@ its deadline.
 from __future__ import annotations
 
 import json
+import math
 import re
+import signal
 import subprocess
 import sys
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from iacguard import budget
+from iacguard.children import run_bounded
+from iacguard.nesting import MAX_NESTING
 from iacguard_helm import engines
+from iacguard_helm.deterministic import deterministic_chart
 
 MAX_RENDERED_BYTES = 50 * 1024 * 1024
 RENDER_TIMEOUT_SECONDS = 60.0
@@ -91,27 +97,30 @@ def render_chart(
         return Rendered(chart_name=chart_dir.name, error=RenderError(engines.NO_ENGINE))
     if chosen == "binary":
         return _render_with_binary(chart_dir, values, release_name=release_name, namespace=namespace)
-    request = json.dumps({"chart": str(chart_dir), "values": values, "release_name": release_name,
-                          "namespace": namespace, "memory": RENDER_MEMORY_BYTES})
     try:
-        worker = subprocess.Popen([sys.executable, "-m", "iacguard_helm.render"], stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        request = json.dumps({"chart": str(chart_dir), "values": values, "release_name": release_name,
+                              "namespace": namespace, "memory": RENDER_MEMORY_BYTES})
+    except (RecursionError, ValueError):
+        return Rendered(chart_name=chart_dir.name, error=RenderError(
+            f"values nested more than {MAX_NESTING} levels deep: not rendered"))
+    timeout = budget.remaining(RENDER_TIMEOUT_SECONDS)
+    if timeout <= 0:
+        return Rendered(chart_name=chart_dir.name, error=RenderError(budget.used_up_message("render")))
+    try:
+        # The CPU limit ends a spinning worker even if this process is gone (SIGKILL'd).
+        worker = run_bounded([sys.executable, "-m", "iacguard_helm.render"], input=request.encode(),
+                             timeout=timeout, cpu_seconds=math.ceil(RENDER_TIMEOUT_SECONDS) + 5)
     except OSError as exc:
         return Rendered(chart_name=chart_dir.name, error=RenderError(f"cannot start the renderer: {exc}"))
-    try:
-        output, _ = worker.communicate(request.encode(), timeout=RENDER_TIMEOUT_SECONDS)
-    except subprocess.TimeoutExpired:
-        worker.kill()
-        worker.communicate()
+    output = worker.stdout
+    if worker.timed_out:
         return Rendered(chart_name=chart_dir.name, error=RenderError(
-            f"render stopped after {RENDER_TIMEOUT_SECONDS:g} s: the templates loop or do too much work"))
+            f"render stopped after {timeout:g} s: the templates loop or do too much work"))
     try:
         answer = json.loads(output)
     except ValueError:
-        # Go aborts the process when an allocation fails under the address-space cap.
-        return Rendered(chart_name=chart_dir.name, error=RenderError(
-            f"render process died (exit code {worker.returncode}): the templates most likely need "
-            f"more than {RENDER_MEMORY_BYTES // (1024 * 1024)} MiB of memory"))
+        return Rendered(chart_name=chart_dir.name, error=RenderError(died_message(worker.returncode,
+                                                                                  worker.stderr)))
     error = answer.get("error")
     return Rendered(
         chart_name=str(answer.get("chart_name") or chart_dir.name),
@@ -120,6 +129,19 @@ def render_chart(
         error=RenderError(error["message"], Path(error["file"]) if error["file"] else None,
                           error["line"], error["column"]) if error else None,
     )
+
+
+def died_message(returncode: int, stderr: bytes) -> str:
+    """Why the worker died without an answer, told apart by how it died."""
+    if b"stack exceeds" in stderr or b"stack overflow" in stderr:
+        return ("render stopped: Go's stack overflowed (a template that includes itself without "
+                "end, or values nested too deeply)")
+    if returncode in (-signal.SIGXCPU, -signal.SIGKILL) and b"out of memory" not in stderr:
+        return (f"render stopped after {math.ceil(RENDER_TIMEOUT_SECONDS) + 5} s of CPU time: "
+                "the templates loop or do too much work")
+    # Go aborts the process when an allocation fails under the address-space cap.
+    return (f"render process died (exit code {returncode}): the templates most likely need "
+            f"more than {RENDER_MEMORY_BYTES // (1024 * 1024)} MiB of memory")
 
 
 def _worker_main() -> None:
@@ -134,9 +156,12 @@ def _worker_main() -> None:
         pass  # no address-space limits here (Windows, or a lower hard limit): the deadline still holds
     chart_dir = Path(request["chart"])
     try:
-        rendered = render_chart_in_process(chart_dir, request["values"],
-                                           release_name=request["release_name"],
-                                           namespace=request["namespace"])
+        with deterministic_chart(chart_dir) as fixed:  # seeded randomness and clock: see module
+            rendered = render_chart_in_process(fixed, request["values"],
+                                               release_name=request["release_name"],
+                                               namespace=request["namespace"])
+        if fixed != chart_dir and rendered.error is not None and rendered.error.file is not None:
+            rendered.error = replace(rendered.error, file=chart_dir / rendered.error.file.relative_to(fixed))
     except MemoryError:
         rendered = Rendered(chart_name=chart_dir.name, error=RenderError(
             f"render needs more than {memory // (1024 * 1024)} MiB of memory"))

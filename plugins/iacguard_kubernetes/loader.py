@@ -13,6 +13,7 @@ from typing import Any
 
 from iacguard.loading import LoadContext, LoadProblem, LoadResult
 from iacguard.model import Resource, SourceSpan
+from iacguard.nesting import json_too_deep
 from iacguard_kubernetes.objects import is_kubernetes_object, make_resource
 from iacguard_kubernetes.yamlsource import Document, ParseFailure, decode, parse_documents
 
@@ -105,6 +106,9 @@ def load_file(path: Path, ctx: LoadContext) -> LoadResult | None:
         raw = ctx.fs.read_bytes(path)
     except OSError as exc:
         return LoadResult(problems=[_problem(path, 1, 1, f"cannot read file: {exc.strerror}")])
+    if utf16_without_bom(raw):
+        return LoadResult(problems=[_problem(path, 1, 1, "UTF-16 text without a byte-order mark: "
+                                             "save it as UTF-8, or as UTF-16 with a BOM")])
     try:
         text = decode(raw)
     except UnicodeDecodeError as exc:
@@ -113,6 +117,12 @@ def load_file(path: Path, ctx: LoadContext) -> LoadResult | None:
         return LoadResult(problems=[_problem(path, line, column, f"not UTF-8 or UTF-16 text: {exc}")])
     if path.suffix.lower() == ".json":
         # Cheap pre-check: most JSON in a repository is not a manifest (plans, packages).
+        deep = json_too_deep(text)
+        if deep is not None:
+            if not looks_like_kubernetes(text):
+                return None
+            return LoadResult(problems=[_problem(path, deep.line, deep.column,
+                                                 f"invalid JSON: {deep.message}")])
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -123,6 +133,18 @@ def load_file(path: Path, ctx: LoadContext) -> LoadResult | None:
         if not is_kubernetes_object(data):
             return None
     return load_text(text, path, ctx)
+
+
+def utf16_without_bom(raw: bytes) -> bool:
+    """Text whose every other byte is NUL (ASCII in UTF-16), with no BOM to say so."""
+    head = raw[:512]
+    if len(head) < 4 or head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False
+    even, odd = head[0::2], head[1::2]
+    for zeros, other in ((even, odd), (odd, even)):
+        if zeros.count(0) >= 0.9 * len(zeros) and other.count(0) <= 0.1 * len(other):
+            return True
+    return False
 
 
 # `apiVersion:` and `kind:` keys: at the start of a YAML line, or quoted anywhere (JSON, flow).

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
+import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from iacguard import budget
+from iacguard.children import run_bounded
 from iacguard.loading import LoadContext
 
 BUILD_TIMEOUT_SECONDS = 120
@@ -19,13 +23,41 @@ NOT_AVAILABLE = "kustomize not available: install kubectl or kustomize"
 
 
 def _offline_env() -> dict[str, str]:
-    """The environment for the build: proxies to a closed local port, so that a remote
-    reference that slipped past the check fails fast instead of reaching the network."""
-    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    """The environment for the build: nothing a remote reference that slipped past the check
+    could reach the network with. Proxies point at a closed local port; git may use the
+    `file` protocol only, never prompts, reads no user or system config (so no credential
+    helper, no `insteadOf` rewrite) and cannot run ssh; no ssh agent is reachable."""
+    drop = ("SSH_AUTH_SOCK", "SSH_AGENT_PID", "GIT_ASKPASS", "SSH_ASKPASS", "GIT_SSH",
+            "GIT_SSH_COMMAND", "GIT_PROXY_COMMAND", "GIT_CONFIG_PARAMETERS")
+    env = {k: v for k, v in os.environ.items()
+           if not k.lower().endswith("_proxy") and k not in drop and not k.startswith("GIT_CONFIG")}
     dead = "http://127.0.0.1:9"
     env.update({"HTTP_PROXY": dead, "HTTPS_PROXY": dead, "http_proxy": dead, "https_proxy": dead,
-                "NO_PROXY": "", "no_proxy": "", "GIT_TERMINAL_PROMPT": "0"})
+                "ALL_PROXY": dead, "NO_PROXY": "", "no_proxy": "",
+                "GIT_TERMINAL_PROMPT": "0", "GIT_ALLOW_PROTOCOL": "file",
+                "GIT_SSH_COMMAND": "false", "GIT_ASKPASS": "false", "SSH_ASKPASS": "false",
+                "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull,
+                "GIT_CONFIG_COUNT": "2", "GIT_CONFIG_KEY_0": "credential.helper",
+                "GIT_CONFIG_VALUE_0": "", "GIT_CONFIG_KEY_1": "protocol.allow",
+                "GIT_CONFIG_VALUE_1": "never"})
     return env
+
+
+@functools.cache
+def no_network_prefix() -> tuple[str, ...]:
+    """`unshare --net --map-root-user` where this machine allows it (Linux with user or root
+    namespaces): the build then runs with no network interface at all, not even loopback.
+    A fact of the machine, not of any input: asked once per process."""
+    tool = shutil.which("unshare")
+    if tool is None:
+        return ()
+    command = (tool, "--net", "--map-root-user")
+    try:
+        proc = subprocess.run([*command, "true"], capture_output=True, check=False,
+                              timeout=VERSION_TIMEOUT_SECONDS, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired):
+        return ()
+    return command if proc.returncode == 0 else ()
 
 
 def _ask_version(tool: str) -> str:
@@ -71,13 +103,16 @@ def build(command: list[str] | None, ctx: LoadContext) -> BuildOutput:
     if command is None:
         return BuildOutput(error=NOT_AVAILABLE)
     note_build_tool(command, ctx)
+    timeout = budget.remaining(BUILD_TIMEOUT_SECONDS)
+    if timeout <= 0:
+        return BuildOutput(error=budget.used_up_message("kustomize build"))
     try:
-        proc = subprocess.run(command, capture_output=True, timeout=BUILD_TIMEOUT_SECONDS,
-                              check=False, env=_offline_env(), stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired:
-        return BuildOutput(error=f"kustomize build timed out after {BUILD_TIMEOUT_SECONDS}s")
+        proc = run_bounded([*no_network_prefix(), *command], timeout=timeout,
+                           env=_offline_env(), cpu_seconds=BUILD_TIMEOUT_SECONDS + 5)
     except OSError as exc:
         return BuildOutput(error=f"cannot run {command[0]}: {exc}")
+    if proc.timed_out:
+        return BuildOutput(error=f"kustomize build timed out after {timeout:g}s")
     if proc.returncode != 0:
         lines = [KLOG_PREFIX.sub("", line).strip() for line in
                  proc.stderr.decode("utf-8", "replace").splitlines()]

@@ -27,7 +27,6 @@ Remote bases (URLs, git references) are refused before building: iacguard never 
 from __future__ import annotations
 
 import os
-import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +44,7 @@ from iacguard.loading import Claim, LoadContext, LoadProblem, LoadResult
 from iacguard.model import Resource, SourceSpan
 from iacguard.values import MISSING, as_list, get, pointer
 from iacguard_kustomize.build import build
+from iacguard_kustomize.remote import is_remote
 from iacguard_kustomize.schema import schema_problem
 
 __all__ = ["build_command", "claim", "load_directory", "load_unit"]
@@ -52,8 +52,6 @@ __all__ = ["build_command", "claim", "load_directory", "load_unit"]
 LOADER = "kustomize"
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 MANIFEST_SUFFIXES = (*YAML_SUFFIXES, ".json")
-REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|github\.com/|gitlab\.com/|bitbucket\.org/)|\?ref=",
-                    re.IGNORECASE)
 FILE_LIST_KEYS = ("resources", "bases", "components", "crds", "patchesStrategicMerge",
                   "configurations", "generators", "transformers", "validators", "openapi")
 ProblemRule = Literal["unparseable-file", "render-failed", "unresolved-input"]
@@ -131,14 +129,14 @@ class Kustomization:
         return out
 
     def remote_references(self) -> list[tuple[str, str]]:
-        return [(ptr, ref) for ptr, ref in self.entries() if REMOTE.search(ref)]
+        return [(ptr, ref) for ptr, ref in self.entries() if is_remote(ref)]
 
     def resource_files(self) -> list[Path]:
         """Files listed in resources/bases (directories are followed by the caller)."""
         out: list[Path] = []
         for key in ("resources", "bases"):
             for item in as_list(self.data.get(key)):
-                if isinstance(item, str) and not REMOTE.search(item):
+                if isinstance(item, str) and not is_remote(item):
                     out.append((self.directory / item).resolve())
         return out
 
@@ -151,7 +149,7 @@ class Kustomization:
 
     def local_targets(self) -> list[Path]:
         """Every local file or directory referenced, resolved, in kustomize's order."""
-        return [(self.directory / item).resolve() for _, item in self.entries() if not REMOTE.search(item)]
+        return [(self.directory / item).resolve() for _, item in self.entries() if not is_remote(item)]
 
     def line_of(self, ptr: str) -> int | None:
         span = self.source_map.get(ptr)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from iacguard.findings import graph_secrets, masked
 from iacguard.graph import ResourceGraph
 from iacguard.model import Finding, Resource, ScanResult
 from iacguard_reporters import graph_html
@@ -54,20 +55,22 @@ def _finding(finding: Finding) -> dict[str, Any]:
     }
 
 
-def _node(resource: Resource, root: str, findings: list[int]) -> dict[str, Any]:
+def _node(resource: Resource, root: str, findings: list[int], secrets: list[str]) -> dict[str, Any]:
+    # Names and ids built from sensitive values are masked as findings mask them, so that
+    # a node's id still matches its findings' resource ids.
     node: dict[str, Any] = {
-        "id": resource.id,
+        "id": masked(resource.id, secrets),
         "kind": resource.kind,
-        "name": resource.name,
+        "name": masked(resource.name, secrets),
         "format": resource.format,
-        "label": resource.address or f"{resource.kind}/{resource.name}",
+        "label": masked(resource.address or f"{resource.kind}/{resource.name}", secrets),
         "location": f"{_rel(resource.origin.file, root)}:{resource.origin.start_line}",
         "findings": findings,
     }
     for key in ("namespace", "variant", "scope"):
         value = getattr(resource, key)
         if value:
-            node[key] = value
+            node[key] = masked(value, secrets)
     return node
 
 
@@ -77,10 +80,13 @@ def graph_data(graph: ResourceGraph, result: ScanResult) -> dict[str, Any]:
     by_resource: dict[str, list[int]] = {}
     for index, finding in enumerate(result.findings):
         by_resource.setdefault(finding.resource.id, []).append(index)
-    nodes = [_node(r, result.root, by_resource.get(r.id, []))
+    secrets = graph_secrets(graph.resources())
+    ids = {r.id: masked(r.id, secrets) for r in graph.resources()}
+    nodes = [_node(r, result.root, by_resource.get(ids[r.id], []), secrets)
              for r in sorted(graph.resources(), key=lambda r: r.id)]
     edges = sorted(
-        ({"source": e.source, "target": e.target, "kind": str(e.kind)} for e in graph.edges()),
+        ({"source": ids.get(e.source, e.source), "target": ids.get(e.target, e.target),
+          "kind": str(e.kind)} for e in graph.edges()),
         key=lambda e: (e["source"], e["target"], e["kind"]),
     )
     return {"root": result.root, "nodes": nodes, "edges": edges, "findings": findings}

@@ -17,7 +17,7 @@ from iacguard.values import Unknown, pointer
 from iacguard_terraform.evaluate import Scope, evaluate, flatten, subtrees
 from iacguard_terraform.expansion import Instance
 from iacguard_terraform.hcl import Attr, Block, string_parts
-from iacguard_terraform.semantics import EVAL_ERRORS, EvalError, iterate, touch
+from iacguard_terraform.semantics import EVAL_ERRORS, SENSITIVE, EvalError, iterate, touch
 from iacguard_terraform.state import Emitted
 
 if TYPE_CHECKING:
@@ -48,8 +48,11 @@ def eval_body(inst: ModuleInstance, block: Block, scope: Scope, path: list[str |
         key = pointer([*path, name])
         emitted.source_map[key] = attr.span
         literal_spans(attr.expr, [*path, name], attr.span.file, emitted.source_map)
-        if inner.refs:
-            emitted.references.extend(_references(attr, [*path, name], scope, inner.refs))
+        if SENSITIVE in inner.refs:
+            emitted.sensitive.add(key)
+        refs = inner.refs - {SENSITIVE}
+        if refs:
+            emitted.references.extend(_references(attr, [*path, name], scope, refs))
         provenance = list(dict.fromkeys(inner.vars))
         if len(provenance) == 1:
             emitted.provenance[key] = provenance[0]
@@ -108,9 +111,10 @@ def _references(attr: Attr, path: list[str | int], scope: Scope,
             touch(evaluate(node, trial), trial)
         except EVAL_ERRORS:
             return
-        if trial.refs:
-            found.append((pointer(here), frozenset(trial.refs), attr.text_of(node)))
-            covered.update(trial.refs)
+        targets = trial.refs - {SENSITIVE}
+        if targets:
+            found.append((pointer(here), frozenset(targets), attr.text_of(node)))
+            covered.update(targets)
 
     if isinstance(attr.expr, Tree):
         walk(attr.expr, path)

@@ -24,6 +24,7 @@ from urllib.parse import quote
 from ruamel.yaml import YAML
 
 from iacguard.values import Unknown
+from iacguard_terraform import regex
 from iacguard_terraform.semantics import (
     MAX_STRING,
     EvalError,
@@ -32,6 +33,7 @@ from iacguard_terraform.semantics import (
     first_unknown,
     norm_number,
     number,
+    shorten,
     to_bool,
     to_str,
     type_name,
@@ -339,7 +341,7 @@ def _parseint(text: Any, base: Any) -> Any:
     try:
         return int(to_str(text), radix) if radix <= 36 else _parse_base62(to_str(text), radix)
     except ValueError:
-        raise EvalError(f"parseint(): cannot parse {to_str(text)!r} in base {radix}") from None
+        raise EvalError(f"parseint(): cannot parse {shorten(to_str(text))!r} in base {radix}") from None
 
 
 def _parse_base62(text: str, radix: int) -> int:
@@ -509,30 +511,22 @@ def _split(sep: Any, text: Any) -> Any:
     return value.split(to_str(sep)) if value != "" else [""]
 
 
-def _go_regex(pattern: str) -> str:
-    return re.sub(r"\(\?P?<", "(?P<", pattern)
-
-
 @_fn("replace", strict=True)
 def _replace(text: Any, search: Any, replacement: Any) -> Any:
     value, pattern, repl = to_str(text), to_str(search), to_str(replacement)
     if len(pattern) > 1 and pattern.startswith("/") and pattern.endswith("/"):
-        try:
-            compiled = re.compile(_go_regex(pattern[1:-1]))
-        except re.error as exc:
-            raise EvalError(f"replace(): invalid pattern: {exc}") from None
-        template = re.sub(r"\$\{?(\w+)\}?", r"\\g<\1>", repl)
+        compiled = regex.compile_pattern(pattern[1:-1], "replace")
         size = len(value)
 
-        def substitute(match: re.Match[str]) -> str:
+        def substitute(match: Any) -> str:
             nonlocal size
-            piece = match.expand(template)
+            piece = regex.expand(repl, match)
             size += len(piece) - len(match.group(0))
             if size > MAX_STRING:
                 raise LimitExceeded(f"replace(): result longer than {MAX_STRING} characters")
             return piece
 
-        return compiled.sub(substitute, value)
+        return str(compiled.sub(substitute, value))
     # Refuse before building it: each match may grow the text by the replacement's length.
     if pattern and len(value) + value.count(pattern) * (len(repl) - len(pattern)) > MAX_STRING:
         raise LimitExceeded(f"replace(): result longer than {MAX_STRING} characters")
@@ -541,30 +535,18 @@ def _replace(text: Any, search: Any, replacement: Any) -> Any:
     return value.replace(pattern, repl)
 
 
-def _compile(pattern: Any, fn: str) -> re.Pattern[str]:
-    try:
-        return re.compile(_go_regex(to_str(pattern)))
-    except re.error as exc:
-        raise EvalError(f"{fn}(): {exc}") from None
-
-
-def _match_value(match: re.Match[str]) -> Any:
-    if match.groupdict():
-        return match.groupdict()
-    return list(match.groups()) if match.groups() else match.group(0)
-
-
 @_fn("regex", strict=True)
 def _regex(pattern: Any, text: Any) -> Any:
-    match = _compile(pattern, "regex").search(to_str(text))
+    match = regex.compile_pattern(to_str(pattern), "regex").search(to_str(text))
     if match is None:
-        raise EvalError("regex(): no match")
-    return _match_value(match)
+        raise EvalError("regex(): pattern did not match any part of the given string")
+    return regex.match_value(match)
 
 
 @_fn("regexall", strict=True)
 def _regexall(pattern: Any, text: Any) -> Any:
-    return [_match_value(m) for m in _compile(pattern, "regexall").finditer(to_str(text))]
+    compiled = regex.compile_pattern(to_str(pattern), "regexall")
+    return [regex.match_value(m) for m in compiled.finditer(to_str(text))]
 
 
 @_fn("strcontains", strict=True)

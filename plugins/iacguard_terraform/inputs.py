@@ -28,7 +28,15 @@ from iacguard_terraform.hcl import (
     parse_expression,
     parse_hcl,
 )
-from iacguard_terraform.semantics import EVAL_ERRORS, number, plain, to_bool, to_str
+from iacguard_terraform.semantics import (
+    EVAL_ERRORS,
+    SENSITIVE,
+    declared_sensitive,
+    number,
+    plain,
+    to_bool,
+    to_str,
+)
 from iacguard_terraform.state import LoadState, Value
 
 if TYPE_CHECKING:
@@ -60,15 +68,17 @@ def variable_value(inst: ModuleInstance, name: str) -> Value:
     if "nullable" in block.attrs:
         flag = inst.static(block.attrs["nullable"])
         nullable = flag is not False
+    marks = frozenset({SENSITIVE}) if "sensitive" in block.attrs and declared_sensitive(
+        inst.static(block.attrs["sensitive"])) else frozenset()
     if given is not None and not (given.value is None and not nullable):
-        return Value(_coerce_declared(inst, given.value, block), given.refs, given.provenance)
+        return Value(_coerce_declared(inst, given.value, block), given.refs | marks, given.provenance)
     if "default" in block.attrs:
         attr = block.attrs["default"]
         value = inst.static(attr)
         prov = Provenance(kind="variable-default",
                           description=f"default of var.{name} in {inst.state.describe(attr.span)}",
                           span=attr.span)
-        return Value(_coerce_declared(inst, value, block), frozenset(), (prov,))
+        return Value(_coerce_declared(inst, value, block), marks, (prov,))
     return Value(Unknown(f"var.{name} has no value"))
 
 

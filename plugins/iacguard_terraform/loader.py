@@ -176,6 +176,9 @@ def build_resources(state: LoadState, rel_root: str) -> list[Resource]:
                 source_map=emitted.source_map, provenance=emitted.provenance, context=context)
         if emitted.calls:  # a comment above a `module` call applies inside the module
             resource = resource.model_copy(update={"enclosing": emitted.calls})
+        if emitted.sensitive:
+            marked = tuple(sorted({translate.get(p, p) for p in emitted.sensitive}))
+            resource = resource.model_copy(update={"sensitive": marked})
         ids.setdefault(emitted.address, resource.id)
         built.append((resource, emitted, translate))
     out: list[Resource] = []

@@ -27,12 +27,15 @@ from iacguard_terraform.module_def import ModuleDef
 from iacguard_terraform.objects import DataObj, ModuleObj, ResourceObj, UnavailableModule
 from iacguard_terraform.semantics import (
     EVAL_ERRORS,
+    SENSITIVE,
     EvalError,
     LimitExceeded,
     ObjRef,
     OutsideRoot,
     Tracker,
     check_mass,
+    declared_sensitive,
+    describe,
     plain,
 )
 from iacguard_terraform.state import Emitted, LoadState, Value
@@ -111,6 +114,8 @@ class ModuleInstance:
         self._outputs[name] = None
         inner = Scope(self)
         value = self.eval_attr(block.attrs["value"], inner, lazy=True)
+        if "sensitive" in block.attrs and declared_sensitive(self.static(block.attrs["sensitive"])):
+            inner.refs.add(SENSITIVE)
         self._outputs[name] = Value(value, frozenset(inner.refs), tuple(dict.fromkeys(inner.vars)))
         return self._use(self._outputs[name], scope)  # type: ignore[arg-type]
 
@@ -148,7 +153,7 @@ class ModuleInstance:
             self.state.problem(attr.span, f"{attr.name}: file {exc} is outside the scan root")
             return Unknown(f"file {exc} is outside the scan root")
         except EVAL_ERRORS as exc:
-            message = str(exc) or type(exc).__name__
+            message = describe(exc)
             self.state.problem(attr.span, f"cannot evaluate {attr.name}: {message}")
             return Unknown(message)
 

@@ -69,6 +69,16 @@ def check_string(text: str) -> str:
     return text
 
 
+# A pseudo-address in a value's `refs`: it derives from a variable or output declared
+# `sensitive = true`. It flows wherever references flow (locals, outputs, module inputs),
+# names no resource, and marks the attribute it reaches as sensitive in `Resource.sensitive`.
+SENSITIVE = "(sensitive)"
+
+
+def declared_sensitive(flag: Any) -> bool:
+    return flag is True or flag == "true"
+
+
 class Tracker(Protocol):
     """What reading a value records: the resource addresses it depends on, and the
     provenance of the variables it read (the evaluator's `Scope` is one)."""
@@ -99,6 +109,22 @@ class OutsideRoot(EvalError):
 # Errors an attribute's evaluation may raise; each becomes an Unknown plus a problem.
 EVAL_ERRORS = (EvalError, TypeError, ValueError, KeyError, IndexError, ZeroDivisionError,
                OverflowError, RecursionError)
+
+
+MAX_MESSAGE_CHARS = 300
+
+
+def shorten(text: str, limit: int = 60) -> str:
+    """A value quoted in a message: long ones cut, with their length said."""
+    return text if len(text) <= limit else f"{text[:limit - 20]}… ({len(text)} characters)"
+
+
+def describe(exc: BaseException) -> str:
+    """An evaluation error as users read it: Python's own wording never reaches them."""
+    if isinstance(exc, RecursionError):
+        return "the expression nests or recurses too deeply to evaluate"
+    message = str(exc) or type(exc).__name__
+    return message if len(message) <= MAX_MESSAGE_CHARS else shorten(message, MAX_MESSAGE_CHARS)
 
 
 def first_unknown(*values: Any) -> Unknown | None:

@@ -3,7 +3,7 @@ directories, the step budget and the resource instances evaluated so far."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ class Emitted:
     references: list[tuple[str, frozenset[str], str]]  # (pointer, target addresses, expression)
     chain: list[str]
     calls: tuple[SourceSpan, ...] = ()  # spans of the module calls in `chain`
+    sensitive: set[str] = field(default_factory=set)  # pointers into body: see semantics.SENSITIVE
 
 
 class LoadState:
