@@ -67,7 +67,7 @@ def loaded_session(args: argparse.Namespace, plugins: Plugins, config: Config) -
     from iacguard.progress import wanted as progress_wanted
 
     with UnitProgress() as progress:
-        if progress_wanted(args.quiet):
+        if progress_wanted(getattr(args, "quiet", False)):
             session.loader.progress = progress
         session.load(paths)
     session.loader.progress = None

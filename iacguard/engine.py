@@ -28,7 +28,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from iacguard.baseline import Baseline
-from iacguard.budget import NOT_CHECKED_RULE, Budget, Clock, not_checked_message
+from iacguard.budget import NOT_CHECKED_RULE, Budget, Clock
 from iacguard.checks import CheckContext, CheckRegistry
 from iacguard.config import Config
 from iacguard.errors import ConfigError, PolicyDefinitionError
@@ -197,9 +197,7 @@ class Session:
                     old.result is planned.legacy if planned.legacy is not None
                     else old.claim == planned.claim and not _touched(old, changed)):
                 kept[path] = old
-            elif self.budget.scan_expired():
-                kept[path] = self._not_checked(path, planned)
-            else:
+            else:  # loaded, or past the scan's deadline reported as not checked (parallel.py)
                 todo.append((path, planned))
         kept.update(zip((p for p, _ in todo), self._load_units(todo), strict=True))
         kept = {p: kept[p] for p in plan.units}
@@ -229,14 +227,6 @@ class Session:
         unit = Unit(path, result, crashed, planned.claim, scope, resources)
         # Not loaded before the scan's deadline: loaded again at the next refresh.
         unit.not_checked = any(p.rule == NOT_CHECKED_RULE for p in result.problems)
-        return unit
-
-    def _not_checked(self, path: Path, planned: PlannedUnit) -> Unit:
-        self.budget.units_not_checked += 1
-        problem = LoadProblem(span=SourceSpan(file=str(path), precision="file"), rule=NOT_CHECKED_RULE,
-                              message=not_checked_message(self.budget))
-        unit = self._unit(path, planned, LoadResult(problems=[problem]), None)
-        unit.not_checked = True
         return unit
 
     def _unclaimed(self, path: Path) -> Unit:

@@ -149,7 +149,8 @@ def test_gitignore_of_the_enclosing_repository(tmp_path: Path,
                           "(one of: info, low, medium, high, critical)"),
     ("polices: {}\n", "invalid configuration in {cfg}: polices: unknown key (did you mean "
                       "'policies'?); allowed here: exclude, fail_on, gitignore, ignore, options, "
-                      "policies, policy_dirs, scopes, select, suppressions, unknowns"),
+                      "policies, policy_dirs, scan_deadline_seconds, scopes, select, suppressions, "
+                      "unit_budget_seconds, unknowns"),
     ("policies:\n  LB001: {severty: high}\n", "invalid configuration in {cfg}: "
      "policies.LB001.severty: unknown key (did you mean 'severity'?); allowed here: enabled, "
      "params, severity"),
