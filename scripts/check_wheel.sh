@@ -11,8 +11,9 @@ trap 'rm -rf "$work"' EXIT
 "$python" -m pip wheel --quiet --no-deps --wheel-dir "$work/dist" .
 # The exact versions installed here (not iacguard itself, not the dev tools' extras).
 "$python" -m pip freeze --exclude-editable --exclude iacguard > "$work/installed.txt"
-"$python" -m pip download --quiet --only-binary=:all: --no-deps --dest "$work/deps" \
-  -r "$work/installed.txt"
+# Wheels of them: downloaded, or built where the registry has only a source archive
+# (ruamel.yaml.clibz, for one), so the install below needs no network and no compiler.
+"$python" -m pip wheel --quiet --no-deps --wheel-dir "$work/deps" -r "$work/installed.txt"
 "$python" -m venv "$work/venv"
 "$work/venv/bin/pip" install --quiet --no-index --find-links "$work/deps" "$work"/dist/iacguard-*.whl
 cd "$work"
