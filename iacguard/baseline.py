@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from iacguard.config import readable
+from iacguard.config_errors import describe
 from iacguard.errors import ConfigError
 from iacguard.model import Finding
 
@@ -90,7 +90,7 @@ def read(path: Path) -> Baseline:
     try:
         return Baseline.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(f"invalid baseline:\n{readable(exc, str(path))}") from exc
+        raise ConfigError(describe(exc, Baseline, str(path), "baseline")) from None
 
 
 def line_of(text: str, fingerprint: str) -> int:

@@ -151,21 +151,6 @@ def find_config_file(start: Path) -> Path | None:
     return None
 
 
-def readable(exc: ValidationError, source: str) -> str:
-    """pydantic's errors as `source: key a.b: what is wrong (got ...)`, one per line."""
-    lines = []
-    for error in exc.errors(include_url=False):
-        key = ".".join(str(p) for p in error["loc"]) or "(top level)"
-        message = error["msg"]
-        if error["type"] == "extra_forbidden":
-            message = "unknown key"
-        got = error.get("input")
-        shown = "" if error["type"] in ("extra_forbidden", "missing") or isinstance(
-            got, dict | list) else f" (got {got!r})"
-        lines.append(f"{source}: key {key}: {message}{shown}")
-    return "\n".join(lines)
-
-
 def build_config(file_data: dict[str, Any], overrides: dict[str, Any], *,
                  source: str = "the configuration") -> Config:
     """Config-file values, then CLI overrides (those not None) on top; `source` names the

@@ -62,8 +62,9 @@ def _problem(model: type[BaseModel], error: Any) -> str:
     return f"{key}: {message}"
 
 
-def describe(exc: ValidationError, model: type[BaseModel], source: str) -> str:
+def describe(exc: ValidationError, model: type[BaseModel], source: str,
+             what: str = "configuration") -> str:
     problems = [_problem(model, e) for e in exc.errors()]
     if len(problems) == 1:
-        return f"invalid configuration in {source}: {problems[0]}"
-    return f"invalid configuration in {source}:\n" + "\n".join(f"  - {p}" for p in problems)
+        return f"invalid {what} in {source}: {problems[0]}"
+    return f"invalid {what} in {source}:\n" + "\n".join(f"  - {p}" for p in problems)

@@ -41,7 +41,7 @@ from iacguard.findings import (
     from_problem,
     from_violation,
     graph_secrets,
-    mask_findings,
+    mask_graph_wide,
 )
 from iacguard.fs import FileSystem, Inputs
 from iacguard.graph import ResourceGraph
@@ -295,10 +295,10 @@ class Session:
         result = ScanResult(
             version=iacguard_version(),
             root=self.root.as_posix(),
-            findings=mask_findings(
-                FindingPipeline([*self.pipeline.stages, self._suppression_stage(graph, where),
-                                 *self.observers]).run(candidates),
-                graph_secrets(graph.resources())),
+            findings=FindingPipeline([*self.pipeline.stages,
+                                      mask_graph_wide(graph_secrets(graph.resources())),
+                                      self._suppression_stage(graph, where),
+                                      *self.observers]).run(candidates),
             errors=sorted(errors, key=lambda e: (e.kind, e.path or "", e.message)),
             policies=[p.meta for p in self.policies],
             files_scanned=len({f for u in self.units.values() for f in u.files()}),

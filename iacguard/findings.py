@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -200,39 +201,33 @@ def graph_secrets(resources: Iterable[Resource]) -> list[str]:
     return sorted(found, key=lambda t: (-len(t), t))
 
 
-def mask_findings(findings: list[Finding], secrets: list[str]) -> list[Finding]:
-    """A scope-wide finding names other resources than its own (`2 public LoadBalancer
-    Services: a, b`): the last word on masking uses every sensitive value of the graph."""
-    if not secrets:
-        return findings
-    out: list[Finding] = []
-    for finding in findings:
-        ref = finding.resource
-        masked_ref = ref.model_copy(update={
-            key: masked(value, secrets) for key in ("id", "name", "namespace", "address")
-            if isinstance(value := getattr(ref, key), str)})
-        out.append(finding.model_copy(update={"message": masked(finding.message, secrets),
-                                              "resource": masked_ref}))
-    return out
+def _masked_finding(finding: Finding, mask: Callable[[str], str]) -> Finding:
+    """`finding` with `mask` applied to its message and to the resource names it prints."""
+    ref = finding.resource
+    masked_ref = ref.model_copy(update={
+        key: mask(value) for key in ("id", "name", "namespace", "address")
+        if isinstance(value := getattr(ref, key), str)})
+    return finding.model_copy(update={"message": mask(finding.message), "resource": masked_ref})
 
 
 def mask_sensitive(candidates: list[Candidate]) -> list[Candidate]:
     """Values a loader marked sensitive never reach a message, nor the resource's id, name or
     address a report prints (a name built from a secret): policies judged the real value,
     reports say "(sensitive)"."""
-    out: list[Candidate] = []
-    for c in candidates:
-        if c.resource is None or not c.resource.sensitive:
-            out.append(c)
-            continue
-        ref = c.finding.resource
-        masked_ref = ref.model_copy(update={
-            key: mask_text(value, c.resource) for key in ("id", "name", "namespace", "address")
-            if isinstance(value := getattr(ref, key), str)})
-        update = {"message": mask_text(c.finding.message, c.resource), "resource": masked_ref}
-        out.append(Candidate(c.finding.model_copy(update=update), c.resource, c.variant_identity,
-                             c.path))
-    return out
+    return [c if c.resource is None or not c.resource.sensitive else
+            replace(c, finding=_masked_finding(c.finding, partial(mask_text, resource=c.resource)))
+            for c in candidates]
+
+
+def mask_graph_wide(secrets: list[str]) -> Stage:
+    """A scope-wide finding names other resources than its own (`2 public LoadBalancer
+    Services: a, b`): this stage masks every sensitive value of the graph (`graph_secrets`)."""
+    def stage(candidates: list[Candidate]) -> list[Candidate]:
+        if not secrets:
+            return candidates
+        return [replace(c, finding=_masked_finding(c.finding, partial(masked, secrets=secrets)))
+                for c in candidates]
+    return stage
 
 
 def unique(candidates: list[Candidate]) -> list[Candidate]:
