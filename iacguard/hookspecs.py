@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from iacguard.graph import ResourceGraph
     from iacguard.loading import ChartRequest, Claim, LoadContext, LoadResult
     from iacguard.reporting import ReporterRegistry
+    from iacguard.review import PlatformRegistry
 
 hookspec = pluggy.HookspecMarker("iacguard")
 
@@ -140,3 +141,9 @@ def iacguard_link(graph: ResourceGraph, config: Config, root: Path) -> None:
 @hookspec
 def iacguard_register_reporters(registry: ReporterRegistry) -> None:
     """Register output formats by name (``registry.add("json", render)``)."""
+
+
+@hookspec
+def iacguard_register_review_platforms(registry: PlatformRegistry) -> None:
+    """Register pull-request platforms for `iacguard pr` (``registry.add(factory)``, a
+    `iacguard.review.PlatformFactory`)."""

@@ -21,6 +21,7 @@ from iacguard.errors import PluginLoadError
 from iacguard.graph import ResourceGraph
 from iacguard.loading import ChartRequest, Claim, LoadContext, LoadResult
 from iacguard.reporting import ReporterRegistry
+from iacguard.review import PlatformRegistry
 
 ENTRY_POINT_GROUP = "iacguard"
 hookimpl = pluggy.HookimplMarker("iacguard")
@@ -96,6 +97,11 @@ class Plugins:
     def register_reporters(self) -> ReporterRegistry:
         registry = ReporterRegistry()
         self.pm.hook.iacguard_register_reporters(registry=registry)
+        return registry
+
+    def review_platforms(self) -> PlatformRegistry:
+        registry = PlatformRegistry()
+        self.pm.hook.iacguard_register_review_platforms(registry=registry)
         return registry
 
     def culprit(self, exc: BaseException) -> str | None:
