@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import argparse
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -159,3 +159,52 @@ class PlatformRegistry:
 
     def factories(self) -> Sequence[PlatformFactory]:
         return [f for _, f in sorted(self._factories.items())]
+
+
+# -- publishing ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PublishReport:
+    """What a run did on the pull request; the summary is rendered from it."""
+
+    refs: PullRequestRefs
+    outcomes: tuple[PostOutcome, ...]  # the comments posted (or refused) this run
+    already: tuple[str, ...]  # fingerprints whose comment an earlier run posted
+    held_back: tuple[str, ...]  # over the per-run cap: listed in the summary only
+    fixed: tuple[str, ...]  # fingerprints whose comment this run marked fixed
+
+
+def capped(body: str, limit: int = MAX_BODY) -> str:
+    """`body` within `limit` characters, cut at a line with a note saying so."""
+    if len(body) <= limit:
+        return body
+    note = "\n\n… (cut to fit the platform's comment size limit)\n"
+    cut = body[: limit - len(note)]
+    return cut[: cut.rfind("\n") if "\n" in cut else len(cut)] + note
+
+
+def publish(platform: ReviewPlatform, comments: Sequence[ReviewComment], current: set[str],
+            summary: Callable[[PublishReport], str], *, key: str,
+            max_inline: int = 30) -> PublishReport:
+    """Bring the pull request up to date: post the comments not posted before (at most
+    `max_inline`, in the given order: most important first), mark fixed the open comments
+    whose finding is no longer in `current`, then create or edit the one summary.
+
+    A re-run with nothing changed posts nothing and edits the summary in place."""
+    refs = platform.refs()
+    posted = platform.posted()
+    open_ = {p.fingerprint for p in posted if not p.resolved}
+    fresh = [c for c in comments if c.fingerprint not in open_]
+    to_post, held = fresh[:max_inline], fresh[max_inline:]
+    outcomes = platform.post(to_post) if to_post else []
+    fixed: list[str] = []
+    for comment in sorted(posted, key=lambda p: (p.fingerprint, p.id)):
+        if not comment.resolved and comment.fingerprint not in current:
+            platform.mark_fixed(comment, f"Fixed in {refs.head_sha[:12]}: iacguard no longer "
+                                         "reports this finding.")
+            fixed.append(comment.fingerprint)
+    report = PublishReport(
+        refs=refs, outcomes=tuple(outcomes),
+        already=tuple(sorted(c.fingerprint for c in comments if c.fingerprint in open_)),
+        held_back=tuple(c.fingerprint for c in held), fixed=tuple(fixed))
+    platform.upsert_summary(key, capped(summary(report)))
+    return report
