@@ -25,6 +25,18 @@ _FINDING = re.compile(r"<!-- iacguard:finding:([0-9a-f]{8,64}) -->")
 _SUMMARY = re.compile(r"<!-- iacguard:summary:([A-Za-z0-9_.:/-]{1,100}) -->")
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#!])")
+_MENTION = re.compile(r"@(?=[A-Za-z0-9_-])")
+
+
+def escape_markdown(text: str) -> str:
+    """Text taken from scanned files, made inert in a Markdown comment: one line, Markdown
+    and HTML specials backslash-escaped (no markup, no HTML comment, so no spoofed marker),
+    `&` as an entity, and `@` followed by a word joiner so no one is @mentioned."""
+    flat = " ".join(text.replace("&", "&amp;").split())
+    return _MENTION.sub("@\u2060", _MARKDOWN_SPECIAL.sub(r"\\\1", flat))
+
+
 def finding_marker(fingerprint: str) -> str:
     return f"<!-- iacguard:finding:{fingerprint} -->"
 
