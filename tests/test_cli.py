@@ -71,6 +71,11 @@ def test_json_output_contract(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert api["resource"]["type"] == "aws_eks_cluster" and "kind" not in api["resource"]
     assert api["resource"]["address"] == "aws_eks_cluster.shop"
     assert "default of var.api_allowed_cidrs in terraform/main.tf:31" in api["message"]
+    # A long message opens with a short sentence (what SARIF viewers and PR tables show).
+    long_openings = {f["rule_id"]: f["message"].split(". ")[0] for f in report["findings"]
+                     if len(f["message"]) > 300}
+    assert {"LB001", "LB002"} <= set(long_openings)
+    assert {r: o for r, o in long_openings.items() if len(o) > 120} == {}
 
 
 def test_json_is_byte_identical_across_runs() -> None:

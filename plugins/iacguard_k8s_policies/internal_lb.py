@@ -33,15 +33,15 @@ def public_load_balancer_service(ctx: CheckContext[PublicLbParams]) -> Iterator[
         if is_designated_entry_point(service, p.public_entry_points):
             continue
         if cloud == "auto":
-            how = "add your cloud's internal-load-balancer annotation (iacguard explain LB001)"
+            how = "Add your cloud's internal-load-balancer annotation (iacguard explain LB001)"
         else:
-            how = f"annotate it as internal ({expected_annotations(cloud)})"
+            how = f"Annotate it as internal ({expected_annotations(cloud)})"
         cluster = deployed_to(ctx.graph, service)
         where = f" on cluster {cluster.display_name}" if cluster is not None else ""
         ranges = f" ({exposed.ranges})" if exposed.ranges else ""
         yield Violation.at(
             service,
             ("spec", "type"),
-            f"Service {service.name} gets an internet-facing load balancer{where}{ranges}: {how}, or "
+            f"Service {service.name} gets an internet-facing load balancer{where}{ranges}. {how}, or "
             "list it in public_entry_points if it is the designated entry point",
         )

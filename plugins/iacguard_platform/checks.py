@@ -43,17 +43,21 @@ def service_exposed_on_public_nodes(ctx: CheckContext[ExposedOnPublicNodesParams
             nodes = nodes_of(graph, cluster)
             via = service.context.get("helm_release")
             origin = f" (deployed by {via})" if via else ""
-            subject = f"Service {service.namespace or 'default'}/{service.name}{origin} {how} on cluster " \
-                      f"{cluster.display_name}"
+            # The first sentence stays short (it is what SARIF viewers and PR tables show).
+            subject = f"Service {service.namespace or 'default'}/{service.name}{origin}"
+            where = f"on public nodes of cluster {cluster.display_name}"
+            reasons = "; ".join(nodes.reasons)
             if nodes.public is None:
                 # Unknown is not private: say so instead of passing.
-                for v in ctx.unresolved(service, ("spec", "type"), f"{subject}, whose nodes may be "
-                                        f"reachable from the internet: {'; '.join(nodes.reasons)}"):
+                for v in ctx.unresolved(service, ("spec", "type"), f"{subject} may be exposed "
+                                        f"{where}. It {how}, and the nodes may be reachable "
+                                        f"from the internet: {reasons}"):
                     yield v.model_copy(update={"key": f"unresolved:{cluster.id}"})
             elif nodes.public:
                 yield Violation.at(
                     service, ("spec", "type"),
-                    f"{subject}, whose nodes are reachable from the internet: {'; '.join(nodes.reasons)}",
+                    f"{subject} is exposed {where}. It {how}, and the nodes are reachable from "
+                    f"the internet: {reasons}",
                     related=[(cluster, ()), *((r, ()) for r in nodes.related if r.id != cluster.id)],
                     key=cluster.id,
                 )

@@ -99,7 +99,7 @@ def test_clusters_are_not_guessed_but_can_be_configured(plugins: Plugins, tmp_pa
     targets = {(Path(graph.get(e.source).origin.file).parent.name, graph.get(e.target).name)
                for e in graph.edges(EdgeKind.TARGETS_CLUSTER)}
     assert targets == {("lab", "lab"), ("prod", "prod")}
-    lb002 = sorted((f.location.path, f.message.split(" on cluster ")[1].split(",")[0])
+    lb002 = sorted((f.location.path, f.message.split(" of cluster ")[1].split(". ")[0])
                    for f in result.findings if f.rule_id == "LB002")
     # Both clusters have public nodes (GKE without private nodes, AKS with node public IPs).
     assert lb002 == [("apps/lab/svc.yaml", "azurerm_kubernetes_cluster.lab"),
