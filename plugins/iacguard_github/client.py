@@ -122,7 +122,14 @@ class GitHubClient:
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
     def get(self, path: str, params: dict[str, str | int] | None = None) -> Any:
-        return self.request("GET", path, params=params).json()
+        return self._json(self.request("GET", path, params=params), "GET", path)
+
+    def _json(self, response: httpx.Response, method: str, path: str) -> Any:
+        try:
+            return response.json() if response.content else None
+        except ValueError:
+            raise GitHubError(method, self._shown(path), response.status_code,
+                              "the answer is not JSON") from None
 
     def paginate(self, path: str, params: dict[str, str | int] | None = None) -> list[Any]:
         """Every item of a list endpoint, following ``Link: <...>; rel="next"``."""
@@ -131,7 +138,7 @@ class GitHubClient:
         query: dict[str, str | int] | None = {"per_page": self.page_size, **(params or {})}
         for _ in range(_MAX_PAGES):
             response = self.request("GET", url, params=query)
-            page = response.json()
+            page = self._json(response, "GET", url)
             if not isinstance(page, list):
                 raise GitHubError("GET", self._shown(url), response.status_code,
                                   "expected a list in the answer")
@@ -151,8 +158,7 @@ class GitHubClient:
         the answer's JSON (None when a failed attempt turned out to have landed)."""
         for attempt in range(self.max_retries + 1):
             try:
-                response = self.request("POST", path, json=body)
-                return response.json() if response.content else None
+                return self._json(self.request("POST", path, json=body), "POST", path)
             except GitHubError as error:
                 if not error.transient or attempt == self.max_retries:
                     raise

@@ -15,10 +15,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from iacguard.review import (
     MAX_BODY,
@@ -69,7 +69,21 @@ class _PullRequest(BaseModel):
     head: _Ref
 
 
+_T = TypeVar("_T")
 _COMMENTS = TypeAdapter(list[_Comment])
+_PULL = TypeAdapter(_PullRequest)
+_USER = TypeAdapter(_User)
+_ONE = TypeAdapter(_Comment)
+
+
+def _answer(adapter: TypeAdapter[_T], data: Any, path: str) -> _T:
+    """An answer read into our model, or a `GitHubError` saying what did not fit."""
+    try:
+        return adapter.validate_python(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "the answer"
+        raise GitHubError("GET", path, 200, f"unexpected answer ({where}: {first['msg']})") from None
 
 
 def _with_marker(body: str, marker: str) -> str:
@@ -102,7 +116,7 @@ class GitHubPlatform:
     # -- who and what -----------------------------------------------------------------------
     def refs(self) -> PullRequestRefs:
         if self._refs is None:
-            pull = _PullRequest.model_validate(self._client.get(self._pull))
+            pull = _answer(_PULL, self._client.get(self._pull), self._pull)
             self._refs = PullRequestRefs(base_sha=pull.base.sha, head_sha=pull.head.sha)
         return self._refs
 
@@ -110,7 +124,7 @@ class GitHubPlatform:
         """The login our comments are written by."""
         if self._identity is None:
             try:
-                self._identity = _User.model_validate(self._client.get("/user")).login
+                self._identity = _answer(_USER, self._client.get("/user"), "/user").login
             except GitHubError as error:
                 if error.status != 403:  # 403: an integration token, which writes as the bot
                     raise
@@ -118,7 +132,8 @@ class GitHubPlatform:
         return self._identity
 
     def _review_comments(self) -> list[_Comment]:
-        return _COMMENTS.validate_python(self._client.paginate(f"{self._pull}/comments"))
+        path = f"{self._pull}/comments"
+        return _answer(_COMMENTS, self._client.paginate(path), path)
 
     def _ours(self, comments: list[_Comment]) -> list[tuple[_Comment, str]]:
         me = self.identity()
@@ -210,7 +225,7 @@ class GitHubPlatform:
         path = f"{self._repo_path}/pulls/comments/{int(comment.id)}"
         body = self._bodies.get(comment.id)
         if body is None:
-            body = _Comment.model_validate(self._client.get(path)).text
+            body = _answer(_ONE, self._client.get(path), path).text
         if FIXED_MARKER in body:
             return
         original = body.replace(finding_marker(comment.fingerprint), "")
@@ -223,8 +238,8 @@ class GitHubPlatform:
 
     # -- the summary ------------------------------------------------------------------------
     def _summary(self, key: str) -> _Comment | None:
-        comments = _COMMENTS.validate_python(
-            self._client.paginate(f"{self._repo_path}/issues/{self._number}/comments"))
+        path = f"{self._repo_path}/issues/{self._number}/comments"
+        comments = _answer(_COMMENTS, self._client.paginate(path), path)
         me = self.identity()
         return next((c for c in comments if c.by(me) and is_summary(c.text, key)), None)
 

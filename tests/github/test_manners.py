@@ -12,6 +12,7 @@ from github.fake_github import EPOCH, TOO_LONG, Fault
 from github.hub import TOKEN, Hub, parse
 from github.scenario import A, B, finding, run
 from iacguard_github.client import GitHubClient, GitHubError
+from iacguard_github.platform import GitHubPlatform
 
 from iacguard.review import PostOutcome, finding_marker
 
@@ -146,3 +147,16 @@ def test_errors_are_readable_and_never_carry_the_token(hub: Hub, caplog: pytest.
     texts += [repr(platform), repr(client), caplog.text]
     assert "HTTP Request: POST" in caplog.text  # the logs were captured, at DEBUG
     assert [t for t in texts if TOKEN in t or "ghp_notTheRightOne" in t] == []
+
+
+@pytest.mark.parametrize(("answer", "message"), [
+    (httpx.Response(200, json=[{"body": "no id"}]), "200 unexpected answer (0.id: Field required)"),
+    (httpx.Response(200, text="<html>proxy login</html>"), "200 the answer is not JSON"),
+    (httpx.Response(200, json={"message": "not a list"}), "200 expected a list in the answer")])
+def test_an_answer_of_the_wrong_shape_is_a_readable_error(answer: httpx.Response, message: str) -> None:
+    client = GitHubClient("https://ghe.example/api/v3", TOKEN,
+                          transport=httpx.MockTransport(lambda _: answer))
+    platform = GitHubPlatform(client, "o/r", 1, bot_login="me")
+    with pytest.raises(GitHubError) as caught:
+        platform.posted()
+    assert str(caught.value) == f"GitHub API GET /repos/o/r/pulls/1/comments: {message}"
