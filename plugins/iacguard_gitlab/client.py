@@ -35,8 +35,8 @@ class GitLabError(Exception):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        status = f"HTTP {self.status}" if self.status is not None else "no response"
-        return f"GitLab {self.method} {self.path}: {status}: {self.message}"
+        status = f" HTTP {self.status}:" if self.status is not None else ""
+        return f"GitLab {self.method} {self.path}:{status} {self.message}"
 
 
 @dataclass(frozen=True)

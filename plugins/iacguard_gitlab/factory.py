@@ -68,7 +68,8 @@ def settings_from(args: argparse.Namespace, env: Mapping[str, str]) -> GitLabSet
     api_url = _flag(args, "gitlab_api_url") or env.get("CI_API_V4_URL", "")
     project = (_flag(args, "gitlab_project") or env.get("CI_MERGE_REQUEST_PROJECT_ID")
                or env.get("CI_PROJECT_ID", ""))
-    mr = _flag(args, "gitlab_mr") or env.get("CI_MERGE_REQUEST_IID", "")
+    flag_mr = _flag(args, "gitlab_mr")  # 0 is a (wrong) value, not an absent flag
+    mr = flag_mr if flag_mr is not None else env.get("CI_MERGE_REQUEST_IID", "")
     missing = []
     if not api_url:
         missing.append("the API URL (CI_API_V4_URL or --gitlab-api-url)")
