@@ -1,68 +1,17 @@
+"""The fake GitLab, served per test (see `gitlab_lab`)."""
+
 from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fake_gitlab import FakeGitLab, serving
-from iacguard_gitlab.client import GitLabClient, Manners
-from iacguard_gitlab.platform import GitLabPlatform
-
-BOT = "iacguard-bot"
-BOT_TOKEN = "glpat-Bot0123456789abcdefXYZ"
-OTHER = "mallory"
-OTHER_TOKEN = "glpat-Mallory9876543210zyxw"
-PROJECT = "platform/infra-live"  # a path: it must travel as platform%2Finfra-live
-IID = 42
-REFS = {"base_sha": "a" * 40, "start_sha": "b" * 40, "head_sha": "c" * 40}
-# head-side line -> base-side line (context) or None (added), per changed file
-DIFF: dict[str, dict[int, int | None]] = {
-    "k8s/web.yaml": {10: None, 11: None, 12: 9, 13: 10},
-    "k8s/api.yaml": {5: None, 6: None},
-}
-EPOCH = 1_700_000_000.0
-
-
-@dataclass
-class FakeTime:
-    """A monotonic clock that moves only when the code under test sleeps."""
-
-    now: float = 0.0
-    sleeps: list[float] = field(default_factory=list)
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def clock(self) -> float:
-        return self.now
-
-    def wall(self) -> float:
-        return EPOCH + self.now
-
-
-@dataclass
-class Lab:
-    """The fake GitLab, its URL, and a factory for production clients pointed at it."""
-
-    fake: FakeGitLab
-    url: str
-    time: FakeTime
-
-    def client(self, token: str = BOT_TOKEN, **manners: Any) -> GitLabClient:
-        return GitLabClient(self.url, token, user_agent="iacguard/test",
-                            manners=Manners(**manners),
-                            sleep=self.time.sleep, clock=self.time.clock,
-                            wall_clock=self.time.wall)
-
-    def platform(self, token: str = BOT_TOKEN, bot_username: str | None = None) -> GitLabPlatform:
-        return GitLabPlatform(self.client(token), PROJECT, IID, bot_username)
+from gitlab_lab import BOT, BOT_TOKEN, DIFF, IID, OTHER, OTHER_TOKEN, PROJECT, REFS, FakeTime, Lab
 
 
 @pytest.fixture

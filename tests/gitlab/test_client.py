@@ -7,7 +7,7 @@ import logging
 from email.utils import formatdate
 
 import pytest
-from conftest import BOT, BOT_TOKEN, EPOCH, IID, REFS, Lab
+from gitlab_lab import BOT, BOT_TOKEN, EPOCH, IID, REFS, Lab
 from iacguard_gitlab.client import GitLabClient, GitLabError
 from werkzeug.serving import make_server
 

@@ -4,9 +4,10 @@ never carry the token, and the plugin's registrations."""
 from __future__ import annotations
 
 import argparse
+import sys
 
 import pytest
-from conftest import BOT_TOKEN, IID, REFS, Lab
+from gitlab_lab import BOT_TOKEN, IID, REFS, Lab
 from iacguard_gitlab.factory import GitLabFactory, GitLabSettings, settings_from
 
 from iacguard.plugin import Plugins
@@ -110,3 +111,14 @@ def test_create_opens_the_merge_request_the_environment_names(lab: Lab) -> None:
     assert request.path == f"/projects/platform%2Finfra-live/merge_requests/{IID}"
     assert request.headers["User-Agent"].startswith("iacguard/")
     assert BOT_TOKEN not in repr(platform)
+
+
+def test_without_httpx_a_scan_works_and_the_platform_says_what_is_missing(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "httpx", None)  # as if not installed
+    for module in ("iacguard_gitlab.connect", "iacguard_gitlab.client", "iacguard_gitlab.platform"):
+        monkeypatch.delitem(sys.modules, module, raising=False)
+    with pytest.raises(ValueError) as caught:
+        GitLabFactory().create(parse(), CI)
+    assert str(caught.value) == ("the GitLab platform needs the httpx package (httpx is not "
+                                 "installed): pip install httpx")

@@ -3,7 +3,7 @@ each run is a fresh platform (a new CI job), the merge request's state lives in 
 
 from __future__ import annotations
 
-from conftest import BOT, IID, OTHER_TOKEN, REFS, Lab
+from gitlab_lab import BOT, IID, OTHER_TOKEN, REFS, Lab
 from iacguard_gitlab.platform import GitLabPlatform
 
 from iacguard.review import (
