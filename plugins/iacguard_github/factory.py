@@ -156,14 +156,10 @@ class GitHubFactory:
 
     def create(self, args: argparse.Namespace, env: Mapping[str, str]) -> GitHubPlatform:
         settings = settings_from(args, env)
-        try:
-            from iacguard_github.client import GitHubClient
-            from iacguard_github.platform import GitHubPlatform
-        except ModuleNotFoundError as exc:
-            if exc.name != "httpx":
-                raise
-            raise ValueError("GitHub: the GitHub platform needs httpx: "
-                             "pip install 'iacguard[github]'") from None
+        # imported here: httpx is loaded only when a command talks to GitHub
+        from iacguard_github.client import GitHubClient
+        from iacguard_github.platform import GitHubPlatform
+
         client = GitHubClient(settings.api_url, settings.token, sleep=self._sleep,
                               clock=self._clock, wall=self._wall, page_size=self._page_size,
                               write_interval=self._write_interval)

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-PACKAGES = {"iacguard", "iacguard_cloud", "iacguard_distributed", "iacguard_github", "iacguard_lsp",
+PACKAGES = {"iacguard", "iacguard_cloud", "iacguard_distributed", "iacguard_github",
+            "iacguard_gitlab", "iacguard_lsp",
             "iacguard_templates", "iacguard_helm", "iacguard_k8s_policies",
             "iacguard_kubernetes", "iacguard_kustomize", "iacguard_plan", "iacguard_platform",
             "iacguard_policies", "iacguard_reporters", "iacguard_terraform", "iacguard_tf_policies"}
