@@ -105,7 +105,8 @@ def test_top_level_help_imports_no_plugin() -> None:
 def test_top_level_help_names_the_plugins() -> None:
     proc = run("--help")
     shown = " ".join(proc.stdout.split())
-    assert proc.returncode == 0 and "installed plugins: catalogue, distributed, github, gitlab, helm," in shown
+    assert proc.returncode == 0
+    assert "installed plugins: catalogue, distributed, github, gitlab, helm," in shown
 
 
 def test_explain_renders_markdown_or_prints_it_raw(capsys: pytest.CaptureFixture[str]) -> None:

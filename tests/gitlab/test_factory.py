@@ -4,7 +4,6 @@ never carry the token, and the plugin's registrations."""
 from __future__ import annotations
 
 import argparse
-import sys
 
 import pytest
 from gitlab_lab import BOT_TOKEN, IID, REFS, Lab
