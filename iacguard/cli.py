@@ -129,13 +129,15 @@ def build_parser(plugins: Plugins | None) -> tuple[argparse.ArgumentParser, list
     return parser, plugin_options
 
 
-def _render_options(args: argparse.Namespace) -> tuple[RenderOptions, RenderOptions]:
-    """Options for the console and for files (files: no colour, a fixed width)."""
+def _render_options(args: argparse.Namespace,
+                    options: dict[str, Any]) -> tuple[RenderOptions, RenderOptions]:
+    """Options for the console and for files (files: no colour, a fixed width); `options`
+    are the run's plugin options, which some formats read."""
     color = args.color == "always" or (
         args.color == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
     layout: dict[str, Any] = {"quiet": args.quiet, "compact": args.compact,
                               "min_severity": Severity.parse(args.min_severity),
-                              "group_by": args.group_by}
+                              "group_by": args.group_by, "options": options}
     return (RenderOptions(color=color, width=console_width(), **layout),
             RenderOptions(color=args.color == "always", width=DEFAULT_WIDTH, **layout))
 
@@ -156,7 +158,7 @@ def _run_scan(args: argparse.Namespace, plugins: Plugins, plugin_options: list[s
     outputs = parse_outputs(args.output or [], args.format, reporters.names())
     session = loaded_session(args, plugins, config)
     result, _ = session.check()
-    console, files = _render_options(args)
+    console, files = _render_options(args, config.options)
     write_outputs(outputs, reporters, result, console, files)
     report_errors(result)
     code = result.exit_code()
