@@ -88,6 +88,10 @@ def build_parser(plugins: Plugins | None) -> tuple[argparse.ArgumentParser, list
     add_loading_options(scan)
     _add_limits(scan)
     _add_suppression_options(scan)
+    scan.add_argument("--in-context", action="store_true",
+                      help="each FILE stands for what it belongs to (its Helm chart, "
+                      "kustomization or Terraform root, else its folder), scanned without "
+                      "subfolders from the repository root: for pre-commit's file lists")
     scan.add_argument("--policy-dir", action="append", type=Path, metavar="DIR",
                       help="add the custom policy pack in DIR (<category>/<name>/policy.yaml, "
                       "using check templates; repeatable; config: policy_dirs)")
