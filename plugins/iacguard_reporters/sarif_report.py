@@ -191,7 +191,7 @@ class _Run:
         self.category = category
 
     def log(self, findings: list[Finding], notes: list[dict[str, Any]]) -> dict[str, Any]:
-        errors = [{"level": "error", "message": {"text": e.message.splitlines()[0]}}
+        errors = [{"level": "error", "message": {"text": (e.message.splitlines() or [e.kind])[0]}}
                   for e in self.result.errors]
         hashes = _line_hashes(findings)
         return {
@@ -233,21 +233,22 @@ def sarif_log(result: ScanResult, category: str = DEFAULT_CATEGORY,
     run = _Run(result, category, limits)
     findings = result.findings
     ranked = _ranked(findings)
-    notes: list[dict[str, Any]] = []
-    crowded = sum(1 for f in findings if len(f.related) > limits.related)
-    if crowded:
-        notes.append(_notification(
-            "iacguard/related-locations-left-out",
-            f"{crowded} results have more than {limits.related:,} related locations: the first "
-            f"{limits.related:,} of each were kept (properties.relatedLocationsOmitted)"))
     keep = min(len(ranked), limits.results)
     reasons = ([f"GitHub accepts at most {limits.results:,} results per run"]
                if keep < len(ranked) else [])
 
     def attempt(count: int) -> str:
         kept = [findings[i] for i in sorted(ranked[:count])]
-        left_out = [_left_out(len(findings), count, "; ".join(reasons))] if reasons else []
-        return dumps(run.log(kept, notes + left_out))
+        notes = []
+        crowded = sum(1 for f in kept if len(f.related) > limits.related)
+        if crowded:
+            notes.append(_notification(
+                "iacguard/related-locations-left-out",
+                f"{crowded} results have more than {limits.related:,} related locations: the "
+                f"first {limits.related:,} of each were kept (properties.relatedLocationsOmitted)"))
+        if reasons:
+            notes.append(_left_out(len(findings), count, "; ".join(reasons)))
+        return dumps(run.log(kept, notes))
 
     text = attempt(keep)
     size = gzip_size(text)
