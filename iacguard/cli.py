@@ -88,6 +88,10 @@ def build_parser(plugins: Plugins | None) -> tuple[argparse.ArgumentParser, list
     add_loading_options(scan)
     _add_limits(scan)
     _add_suppression_options(scan)
+    scan.add_argument("--in-context", action="store_true",
+                      help="each FILE stands for what it belongs to (its Helm chart, "
+                      "kustomization or Terraform root, else its folder), scanned without "
+                      "subfolders from the repository root: for pre-commit's file lists")
     scan.add_argument("--policy-dir", action="append", type=Path, metavar="DIR",
                       help="add the custom policy pack in DIR (<category>/<name>/policy.yaml, "
                       "using check templates; repeatable; config: policy_dirs)")
@@ -129,13 +133,15 @@ def build_parser(plugins: Plugins | None) -> tuple[argparse.ArgumentParser, list
     return parser, plugin_options
 
 
-def _render_options(args: argparse.Namespace) -> tuple[RenderOptions, RenderOptions]:
-    """Options for the console and for files (files: no colour, a fixed width)."""
+def _render_options(args: argparse.Namespace,
+                    options: dict[str, Any]) -> tuple[RenderOptions, RenderOptions]:
+    """Options for the console and for files (files: no colour, a fixed width); `options`
+    are the run's plugin options, which some formats read."""
     color = args.color == "always" or (
         args.color == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
     layout: dict[str, Any] = {"quiet": args.quiet, "compact": args.compact,
                               "min_severity": Severity.parse(args.min_severity),
-                              "group_by": args.group_by}
+                              "group_by": args.group_by, "options": options}
     return (RenderOptions(color=color, width=console_width(), **layout),
             RenderOptions(color=args.color == "always", width=DEFAULT_WIDTH, **layout))
 
@@ -156,7 +162,7 @@ def _run_scan(args: argparse.Namespace, plugins: Plugins, plugin_options: list[s
     outputs = parse_outputs(args.output or [], args.format, reporters.names())
     session = loaded_session(args, plugins, config)
     result, _ = session.check()
-    console, files = _render_options(args)
+    console, files = _render_options(args, config.options)
     write_outputs(outputs, reporters, result, console, files)
     report_errors(result)
     code = result.exit_code()

@@ -16,6 +16,7 @@ from iacguard.cli_options import STDIN, UsageError, check_paths
 from iacguard.config import Config
 from iacguard.config_layers import effective_config
 from iacguard.engine import Session, open_session
+from iacguard.file_context import context_directories, context_root
 from iacguard.fs import FileSystem
 from iacguard.parallel import UnitLoader, default_jobs
 from iacguard.plugin import Plugins
@@ -48,10 +49,22 @@ def run_config(args: argparse.Namespace, plugin_options: list[str], **overrides:
     return config
 
 
+def _open(args: argparse.Namespace, plugins: Plugins, config: Config) -> tuple[Session, list[Path]]:
+    """The session and the paths to load: as given, or (`--in-context`) the directories the
+    named files belong to, from the repository root (`file_context.py`)."""
+    if not getattr(args, "in_context", False):
+        paths = _scanned(args.paths)
+        return open_session(plugins, config, paths), paths
+    if any(str(p) == STDIN for p in args.paths):
+        raise UsageError("--in-context names files in a checkout; `-` (stdin) has no context")
+    session = open_session(plugins, config, [context_root(args.paths)])
+    paths, session.shallow = context_directories(session.planner, args.paths)
+    return session, paths
+
+
 def loaded_session(args: argparse.Namespace, plugins: Plugins, config: Config) -> Session:
     """Open the session on `args.paths`, load them, and refuse a scan that read nothing."""
-    paths = _scanned(args.paths)
-    session = open_session(plugins, config, paths)
+    session, paths = _open(args, plugins, config)
     cache = None if args.no_cache else UnitCache(args.cache_dir or default_cache_dir(),
                                                  code_fingerprint(plugins))
     session.loader = UnitLoader(jobs=args.jobs or default_jobs(), cache=cache,

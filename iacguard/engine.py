@@ -122,6 +122,8 @@ class Session:
     # as reported, e.g. the language server keeping each finding's resource and path.
     observers: list[Stage] = field(default_factory=list)
     paths: list[Path] = field(default_factory=list)
+    # Paths planned without their subdirectories (`scan --in-context`, `file_context.py`).
+    shallow: frozenset[Path] = frozenset()
     loads: int = 0  # counter: units loaded (not reused) over the session's life
     baseline: Baseline | None = None  # accepted findings (`scan --baseline FILE`)
     baseline_file: Path | None = None
@@ -188,7 +190,7 @@ class Session:
     def _refresh(self, changed: set[Path] | None) -> None:
         self.budget = Budget(self.config.unit_budget_seconds, self.config.scan_deadline_seconds,
                              self.clock).start()
-        plan = self.planner.plan(self.paths)
+        plan = self.planner.plan(self.paths, self.shallow)
         kept: dict[Path, Unit] = {}
         todo: list[tuple[Path, PlannedUnit]] = []
         for path, planned in plan.units.items():

@@ -96,14 +96,16 @@ class Planner:
             if any(path == c or path == c.parent or answer.inputs.touches(c) for c in changed):
                 del self._answers[path]
 
-    def plan(self, paths: Iterable[Path]) -> Plan:
+    def plan(self, paths: Iterable[Path], shallow: frozenset[Path] = frozenset()) -> Plan:
+        """The units under `paths`; directories in `shallow` are planned without their
+        subdirectories (their own unit and the files directly in them)."""
         claims: dict[Path, PlannedUnit] = {}
         unclaimed: list[Path] = []
         self.outside_root = set()
         listing = self._context().fs  # the walk's own listings are not any unit's input
         for path in paths:
             if listing.is_dir(path):
-                self._walk(path, listing, claims)
+                self._walk(path, listing, claims, deep=path not in shallow)
             elif listing.is_file(path):
                 planned = self._claim(path, is_directory=False)
                 if planned is None:
@@ -115,7 +117,13 @@ class Planner:
         units = {p: u for p, u in sorted(claims.items()) if p not in owned}
         return Plan(units, unclaimed)
 
-    def _walk(self, directory: Path, fs: FileSystem, claims: dict[Path, PlannedUnit]) -> None:
+    def claim_directory(self, directory: Path) -> Claim | None:
+        """The claim a loader makes of `directory` as a unit (None: no loader claims it)."""
+        planned = self._claim(directory, is_directory=True)
+        return planned.claim if planned is not None else None
+
+    def _walk(self, directory: Path, fs: FileSystem, claims: dict[Path, PlannedUnit],
+              deep: bool = True) -> None:
         if self._excluded(directory):
             return
         planned = self._claim(directory, is_directory=True)
@@ -137,7 +145,7 @@ class Planner:
             if claimed is not None:
                 claims[entry] = claimed
         for entry, kind in kinds:
-            if kind != "dir" or fs.is_symlink(entry):
+            if not deep or kind != "dir" or fs.is_symlink(entry):
                 continue
             if entry.name.startswith(".") or entry.name in SKIPPED_DIRS:
                 continue

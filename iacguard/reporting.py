@@ -3,9 +3,9 @@ drawing (`iacguard graph --format`) a function from the graph and the result to 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from iacguard.graph import ResourceGraph
 from iacguard.model import ScanResult, Severity
@@ -20,7 +20,8 @@ class RenderOptions:
     `min_severity` hides findings below it from the display only: the exit code still
     follows `fail_on`. `quiet`: the summary and the failing findings only; `compact`: one
     line per finding; `group_by`: `severity` (then rule) or `file`; `width`: where long
-    messages wrap.
+    messages wrap. `options`: the run's plugin options (`Config.options`), for formats that
+    take one (e.g. `sarif_category`).
     """
 
     color: bool = False
@@ -29,6 +30,7 @@ class RenderOptions:
     min_severity: Severity = Severity.INFO
     group_by: Literal["severity", "file"] = "severity"
     width: int = DEFAULT_WIDTH
+    options: Mapping[str, Any] = field(default_factory=dict)
 
 
 Reporter = Callable[[ScanResult, RenderOptions], str]

@@ -1,1 +1,1 @@
-"""Built-in output formats: text, json, sarif."""
+"""Built-in output formats: text, json, sarif, conftest, markdown, rdjson, github; graph drawings."""

@@ -1,25 +1,24 @@
 """`--format markdown`: a summary for a pull-request or run comment.
 
 The gate's decision first (from `ScanResult.failing()`, as every format), then counts by
-severity and a table of the failing findings. Text from the scanned files is escaped so
-that it cannot break the table or inject markup into the comment.
+severity and a table of the failing findings. Text from the scanned files is escaped with
+the one escaping every comment uses (`iacguard.review.escape_markdown`): it cannot break the
+table, write markup or HTML (so no hidden marker), or @mention anyone.
 """
 
 from __future__ import annotations
 
-import re
-
 from iacguard.model import ScanResult, Severity
 from iacguard.reporting import RenderOptions
+from iacguard.review import escape_markdown
 
 MAX_ROWS = 200
-_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
 
 
 def escape(text: str) -> str:
-    """One table cell: markdown specials backslash-escaped, `&` as an entity, one line."""
-    flat = " ".join(text.replace("&", "&amp;").split())
-    return _SPECIAL.sub(r"\\\1", flat)
+    """One table cell: `escape_markdown` (one line, specials backslash-escaped, no HTML,
+    no @mention)."""
+    return escape_markdown(text)
 
 
 def render(result: ScanResult, options: RenderOptions) -> str:
