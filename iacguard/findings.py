@@ -70,6 +70,9 @@ class Candidate:
     variant_identity: str | None = None  # set when a variant produced it
     # The logical path inside `resource` the violation names (editors fix and explain it).
     path: tuple[str | int, ...] = ()
+    # The violation's related resources and paths (`Finding.related` are their locations):
+    # what a value of theirs came from can be the cause a pull-request comment points at.
+    related: tuple[tuple[Resource, tuple[str | int, ...]], ...] = ()
 
 
 def ref(resource: Resource) -> ResourceRef:
@@ -99,7 +102,7 @@ def from_violation(meta: PolicyMeta, severity: Severity, violation: Violation,
     if resource.variant is not None:
         variant = (f"{meta.id}|{resource.format}|{resource.kind}|{resource.namespace}|"
                    f"{resource.name}|{pointer(violation.path)}|{violation.key}")
-    return Candidate(finding, resource, variant, violation.path)
+    return Candidate(finding, resource, variant, violation.path, violation.related)
 
 
 def from_problem(meta: PolicyMeta, severity: Severity, span: SourceSpan, message: str,
@@ -145,7 +148,7 @@ def merge_variants(candidates: list[Candidate]) -> list[Candidate]:
         unique = identities.count(identity) == 1
         fp = fingerprint(f"{identity}|{path}") if unique else first.finding.fingerprint
         out.append(Candidate(first.finding.model_copy(update={"context": context, "fingerprint": fp}),
-                             first.resource, identity, first.path))
+                             first.resource, identity, first.path, first.related))
     return out
 
 

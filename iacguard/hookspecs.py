@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from iacguard.config import Config
     from iacguard.graph import ResourceGraph
     from iacguard.loading import ChartRequest, Claim, LoadContext, LoadResult
+    from iacguard.plugin import Plugins
     from iacguard.reporting import ReporterRegistry
     from iacguard.review import PlatformRegistry
 
@@ -64,11 +65,16 @@ def iacguard_register_checks(registry: CheckRegistry) -> None:
 
 
 @hookspec
-def iacguard_add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def iacguard_add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+                          plugins: Plugins) -> None:
     """Add subcommands to ``iacguard``.
 
     Each added parser sets ``run`` with ``set_defaults(run=func)``; ``func(args) -> int`` is
     called with the parsed arguments and returns the exit code.
+
+    :param plugins: the loaded plugins (``--disable-plugin`` applied), for a command that
+        scans (``plugins.addoption(parser)`` adds the plugins' scan options to it) or asks
+        another hook (``plugins.review_platforms()``).
     """
 
 

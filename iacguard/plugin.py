@@ -89,7 +89,7 @@ class Plugins:
         return kinds
 
     def add_commands(self, subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-        self.pm.hook.iacguard_add_commands(subparsers=subparsers)
+        self.pm.hook.iacguard_add_commands(subparsers=subparsers, plugins=self)
 
     def link(self, graph: ResourceGraph, config: Config, root: Path) -> None:
         self.pm.hook.iacguard_link(graph=graph, config=config, root=root)

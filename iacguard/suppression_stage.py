@@ -10,7 +10,7 @@ matched nothing.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from iacguard.baseline import Baseline, BaselineEntry, line_of
@@ -95,7 +95,7 @@ class SuppressionStage:
                                           line=self._baseline_line(entry.fingerprint))
             if suppression is not None:
                 finding = finding.model_copy(update={"suppression": suppression})
-            out.append(Candidate(finding, c.resource, c.variant_identity, c.path))
+            out.append(replace(c, finding=finding))
         out += self._invalid(inline, annotations, broken)
         if self.rules.report_unused:
             out += self._unused(inline, annotations, used, broken, baselined, matched_baseline)

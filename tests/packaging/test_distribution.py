@@ -16,7 +16,8 @@ PACKAGES = {"iacguard", "iacguard_cloud", "iacguard_distributed", "iacguard_gith
             "iacguard_gitlab", "iacguard_lsp",
             "iacguard_templates", "iacguard_helm", "iacguard_k8s_policies",
             "iacguard_kubernetes", "iacguard_kustomize", "iacguard_plan", "iacguard_platform",
-            "iacguard_policies", "iacguard_reporters", "iacguard_terraform", "iacguard_tf_policies"}
+            "iacguard_policies", "iacguard_reporters", "iacguard_review", "iacguard_terraform",
+            "iacguard_tf_policies"}
 # Policy fixtures are data of the catalogue (`iacguard.testing` runs them for policy packs).
 FIXTURE = re.compile(r"^iacguard_policies/[a-z0-9-]+/[a-z0-9-]+/(pass|fail)/")
 

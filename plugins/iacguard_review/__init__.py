@@ -1,0 +1,1 @@
+"""The `iacguard pr` command: diff-aware pull-request review (see plugin.py)."""
