@@ -10,10 +10,11 @@ from pathlib import Path, PurePosixPath
 import pytest
 from iacguard_review.git import Repository
 from iacguard_review.scanning import LoadOptions, Tree, scan_tree
-from review_helpers import Repo, classes, run_pr
 
 from iacguard.config import build_config
 from iacguard.plugin import Plugins
+
+from review_helpers import Repo, classes, run_pr
 
 CLUSTER_TF = """\
 resource "google_container_cluster" "shop" {

@@ -9,7 +9,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pytest
-from review_helpers import Repo, run_pr
 
 from iacguard.plugin import Plugins, hookimpl, make_plugins
 from iacguard.review import (
@@ -22,6 +21,8 @@ from iacguard.review import (
     marked_fingerprint,
     summary_marker,
 )
+
+from review_helpers import Repo, run_pr
 
 TOKEN = "fake-token-0123456789"
 CLUSTER_TF = """\

@@ -6,7 +6,11 @@ from __future__ import annotations
 import os
 from pathlib import Path, PurePosixPath
 
-from review_helpers import Repo
+from iacguard_review.anchors import Anchor, anchor
+from iacguard_review.classify import classify
+from iacguard_review.diff import by_head_path, parse
+from iacguard_review.git import Repository
+from iacguard_review.scanning import Scanned, Tree, TreeScan
 
 from iacguard.model import (
     Finding,
@@ -18,11 +22,8 @@ from iacguard.model import (
     SourceSpan,
     Suppression,
 )
-from iacguard_review.anchors import Anchor, anchor
-from iacguard_review.classify import classify
-from iacguard_review.diff import by_head_path, parse
-from iacguard_review.git import Repository
-from iacguard_review.scanning import Scanned, Tree, TreeScan
+
+from review_helpers import Repo
 
 TOP = Path("/repo")
 TREE = Tree(TOP, PurePosixPath())
