@@ -7,7 +7,7 @@ only talks to its API: it lists the comments it posted before (found by their hi
 markers), posts new ones, marks fixed ones, and keeps one summary comment up to date.
 
 Markers are HTML comments no Markdown renderer shows. Bodies built from scanned files are
-escaped before they reach a platform (`iacguard_review.api.escape`), so a scanned file can
+escaped before they reach a platform (`escape_markdown`), so a scanned file can
 never write a marker, an ``@mention`` or HTML; platforms still trust only markers in
 comments their own identity wrote.
 """
@@ -15,13 +15,15 @@ comments their own identity wrote.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal, Protocol
 
 MAX_BODY = 65_536  # GitHub's limit for a comment body (GitLab's is larger): we keep to it
-_FINDING = re.compile(r"<!-- iacguard:finding:([0-9a-f]{8,64}) -->")
+# a finding's marker: `<scope>.<fingerprint>` (the scope: which summary key posted it)
+_FINDING = re.compile(r"<!-- iacguard:finding:((?:[0-9a-f]{12}\.)?[0-9a-f]{8,64}) -->")
 _SUMMARY = re.compile(r"<!-- iacguard:summary:([A-Za-z0-9_.:/-]{1,100}) -->")
 
 
@@ -194,6 +196,11 @@ def capped(body: str, limit: int = MAX_BODY) -> str:
     return cut[: cut.rfind("\n") if "\n" in cut else len(cut)] + note
 
 
+def scope_of(key: str) -> str:
+    """The prefix of the comment ids a run with summary key `key` posts."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:12] + "."
+
+
 def publish(platform: ReviewPlatform, comments: Sequence[ReviewComment], current: set[str],
             summary: Callable[[PublishReport], str], *, key: str,
             max_inline: int = 30) -> PublishReport:
@@ -201,22 +208,29 @@ def publish(platform: ReviewPlatform, comments: Sequence[ReviewComment], current
     `max_inline`, in the given order: most important first), mark fixed the open comments
     whose finding is no longer in `current`, then create or edit the one summary.
 
-    A re-run with nothing changed posts nothing and edits the summary in place."""
+    A re-run with nothing changed posts nothing and edits the summary in place. Comments are
+    marked with the finding's fingerprint scoped by `key`, so two jobs reviewing different
+    parts of one repository (different keys) never take each other's comments for theirs."""
+    scope = scope_of(key)
     refs = platform.refs()
-    posted = platform.posted()
+    posted = [replace(p, fingerprint=p.fingerprint.removeprefix(scope))
+              for p in platform.posted() if p.fingerprint.startswith(scope)]
     open_ = {p.fingerprint for p in posted if not p.resolved}
     fresh = [c for c in comments if c.fingerprint not in open_]
     to_post, held = fresh[:max_inline], fresh[max_inline:]
-    outcomes = platform.post(to_post) if to_post else []
+    outcomes = [replace(o, fingerprint=o.fingerprint.removeprefix(scope)) for o in platform.post(
+        [replace(c, fingerprint=scope + c.fingerprint) for c in to_post])] if to_post else []
     fixed: list[str] = []
     for comment in sorted(posted, key=lambda p: (p.fingerprint, p.id)):
         if not comment.resolved and comment.fingerprint not in current:
-            platform.mark_fixed(comment, f"Fixed in {refs.head_sha[:12]}: iacguard no longer "
-                                         "reports this finding.")
+            platform.mark_fixed(replace(comment, fingerprint=scope + comment.fingerprint),
+                                f"Fixed in {refs.head_sha[:12]}: iacguard no longer reports "
+                                "this finding.")
             fixed.append(comment.fingerprint)
     report = PublishReport(
         refs=refs, outcomes=tuple(outcomes),
         already=tuple(sorted(c.fingerprint for c in comments if c.fingerprint in open_)),
         held_back=tuple(c.fingerprint for c in held), fixed=tuple(fixed))
-    platform.upsert_summary(key, capped(summary(report)))
+    room = MAX_BODY - len(summary_marker(key)) - 2  # the platform appends the marker
+    platform.upsert_summary(key, capped(summary(report), room))
     return report

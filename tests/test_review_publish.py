@@ -18,6 +18,7 @@ from iacguard.review import (
     is_summary,
     marked_fingerprint,
     publish,
+    scope_of,
     summary_marker,
 )
 
@@ -66,7 +67,8 @@ def test_first_run_posts_then_rerun_posts_nothing_and_edits_the_summary() -> Non
     platform = MemoryPlatform()
     comments = [_comment("aaaa0001"), _comment("aaaa0002", None)]
     publish(platform, comments, {"aaaa0001", "aaaa0002"}, _summary, key="k")
-    assert platform.calls == ["post:aaaa0001,aaaa0002", "summary:k"]
+    scope = scope_of("k")  # what the platform is given: the finding within the summary key
+    assert platform.calls == [f"post:{scope}aaaa0001,{scope}aaaa0002", "summary:k"]
     publish(platform, comments, {"aaaa0001", "aaaa0002"}, _summary, key="k")
     assert platform.calls[2:] == ["summary:k"]
     assert platform.summaries == {"k": "posted=[] already=['aaaa0001', 'aaaa0002'] held=[] fixed=[]"}
@@ -78,9 +80,10 @@ def test_fixed_findings_are_marked_once_and_new_ones_added_once() -> None:
             _summary, key="k")
     report = publish(platform, [_comment("aaaa0002"), _comment("aaaa0003")],
                      {"aaaa0002", "aaaa0003"}, _summary, key="k")
+    scope = scope_of("k")
     assert platform.calls[2:] == [
-        "post:aaaa0003",
-        "fixed:aaaa0001:Fixed in 0123456789ab: iacguard no longer reports this finding.",
+        f"post:{scope}aaaa0003",
+        f"fixed:{scope}aaaa0001:Fixed in 0123456789ab: iacguard no longer reports this finding.",
         "summary:k"]
     assert report.fixed == ("aaaa0001",)
     publish(platform, [_comment("aaaa0002"), _comment("aaaa0003")], {"aaaa0002", "aaaa0003"},
@@ -117,3 +120,15 @@ def test_markers_round_trip_and_escaped_text_cannot_forge_them() -> None:
     assert marked_fingerprint(inert) is None
     assert not is_summary(inert, "iacguard")
     assert "@octocat" not in inert and "<b>" not in inert
+
+
+def test_runs_with_another_key_never_touch_each_others_comments() -> None:
+    platform = MemoryPlatform()
+    publish(platform, [_comment("aaaa0001")], {"aaaa0001"}, _summary, key="infra")
+    report = publish(platform, [_comment("aaaa0002")], {"aaaa0002"}, _summary, key="apps")
+    assert report.fixed == () and report.already == ()
+    assert platform.calls == [f"post:{scope_of('infra')}aaaa0001", "summary:infra",
+                              f"post:{scope_of('apps')}aaaa0002", "summary:apps"]
+    # the same finding under both keys: each run posts its own comment
+    publish(platform, [_comment("aaaa0001")], {"aaaa0001", "aaaa0002"}, _summary, key="apps")
+    assert platform.calls[4:] == [f"post:{scope_of('apps')}aaaa0001", "summary:apps"]

@@ -14,7 +14,7 @@ from github.scenario import A, B, finding, run
 from iacguard_github.client import GitHubClient, GitHubError
 from iacguard_github.platform import GitHubPlatform
 
-from iacguard.review import PostOutcome, finding_marker
+from iacguard.review import PostOutcome, finding_marker, scope_of
 
 
 def test_retry_after_of_a_secondary_rate_limit_is_honoured(hub: Hub) -> None:
@@ -87,7 +87,8 @@ def test_server_errors_are_retried_but_a_write_is_never_made_twice(hub: Hub) -> 
 
 def test_listings_follow_link_next_across_pages(hub: Hub) -> None:
     fake = hub.fake  # pages of two
-    fingerprints = [f"{i:08x}" for i in range(1, 6)]
+    scope = scope_of("iacguard")
+    fingerprints = [f"{scope}{i:08x}" for i in range(1, 6)]
     for i, fp in enumerate(fingerprints):
         fake.seed_review_comment("iacguard-bot", f"finding {finding_marker(fp)}", "src/app.tf", 3 + i)
 

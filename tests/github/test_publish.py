@@ -17,15 +17,25 @@ from iacguard.review import (
     PostOutcome,
     finding_marker,
     marked_fingerprint,
+    scope_of,
     summary_marker,
 )
+
+SCOPE = scope_of("iacguard")  # the scenario's summary key
+
+
+def _fp(body: str) -> str | None:
+    """The finding a marker names, without the run's scope."""
+    marked = marked_fingerprint(body)
+    return marked.removeprefix(SCOPE) if marked else None
+
 
 FIRST = [finding(A, "src/app.tf", 4), finding(B, "k8s/service.yaml", 7, start=3),
          finding(C, "k8s/deploy.yaml", 21)]
 
 
 def _stored(hub: Hub) -> set[tuple[str, int | None, str, str | None]]:
-    return {(c["path"], c["line"], c["subject_type"], marked_fingerprint(c["body"]))
+    return {(c["path"], c["line"], c["subject_type"], _fp(c["body"]))
             for c in hub.fake.review_comments.values()}
 
 
@@ -78,7 +88,7 @@ def test_unchanged_rerun_posts_nothing_and_edits_the_summary_in_place(hub: Hub) 
 def test_push_that_fixes_findings_marks_their_comments_fixed_and_deletes_nothing(hub: Hub) -> None:
     fake = hub.fake
     run(hub.platform(), FIRST)
-    ids = {marked_fingerprint(c["body"]): cid for cid, c in fake.review_comments.items()}
+    ids = {_fp(c["body"]): cid for cid, c in fake.review_comments.items()}
     originals = {fp: fake.review_comments[cid]["body"] for fp, cid in ids.items()}
     reply = fake.seed_review_comment("alice", "Is this intended?", "src/app.tf", 4, in_reply_to=ids[A])
     fake.requests.clear()
@@ -92,18 +102,20 @@ def test_push_that_fixes_findings_marks_their_comments_fixed_and_deletes_nothing
                              ("PATCH", f"/repos/octo/infra/issues/comments/{summary_id}")]
     for fp in (A, C):
         body = fake.review_comments[ids[fp]]["body"]
-        original = originals[fp].replace(finding_marker(fp), "").strip()
+        original = originals[fp].replace(finding_marker(SCOPE + fp), "").strip()
         assert body.startswith(f"**Fixed.** Fixed in {fake.head_sha[:12]}: iacguard no longer reports")
         assert f"> {original}" in body
-        assert body.endswith(f"{finding_marker(fp)}\n{FIXED_MARKER}")
+        assert body.endswith(f"{finding_marker(SCOPE + fp)}\n{FIXED_MARKER}")
     assert fake.review_comments[ids[B]]["body"] == originals[B]
     assert fake.review_comments[reply]["in_reply_to_id"] == ids[A]
     assert set(fake.review_comments) == {*ids.values(), reply}
 
     assert sorted(hub.platform().posted(), key=lambda p: p.fingerprint) == [
-        PostedComment(str(ids[A]), A, "src/app.tf", 4, has_replies=True, resolved=True),
-        PostedComment(str(ids[B]), B, "k8s/service.yaml", 7, has_replies=False, resolved=False),
-        PostedComment(str(ids[C]), C, "k8s/deploy.yaml", 21, has_replies=False, resolved=True)]
+        PostedComment(str(ids[A]), SCOPE + A, "src/app.tf", 4, has_replies=True, resolved=True),
+        PostedComment(str(ids[B]), SCOPE + B, "k8s/service.yaml", 7, has_replies=False,
+                      resolved=False),
+        PostedComment(str(ids[C]), SCOPE + C, "k8s/deploy.yaml", 21, has_replies=False,
+                      resolved=True)]
     fake.requests.clear()
     assert run(hub.platform(), [FIRST[1]]).fixed == ()  # marked once, not again
     assert [w for w in fake.writes() if "/pulls/" in w[1]] == []
@@ -135,7 +147,7 @@ def test_one_refused_line_loses_no_other_comment(hub: Hub) -> None:
     refused = f"Unprocessable Entity: {OFF_DIFF}"
     assert report.outcomes == (PostOutcome(A, "line"), PostOutcome(B, "line"),
                                PostOutcome(X, "file", f"line refused ({refused})"), PostOutcome(D, "line"))
-    reviews = [[marked_fingerprint(c["body"]) for c in r.body["comments"]]
+    reviews = [[_fp(c["body"]) for c in r.body["comments"]]
                for r in fake.requests if r.path.endswith("/reviews")]
     assert reviews == [[A, B, X, D], [A, B], [X, D], [X], [D]]  # halved until the culprit is alone
     assert fake.writes() == [("POST", f"{fake.pull}/reviews")] * 4 + [
@@ -166,7 +178,7 @@ def test_a_comment_refused_on_the_line_and_the_file_is_reported_not_posted(hub: 
 
 def test_markers_in_comments_by_someone_else_are_ignored(hub: Hub) -> None:
     fake = hub.fake
-    spoof = fake.seed_review_comment("mallory", f"fixed already {finding_marker(A)}", "src/app.tf", 4)
+    spoof = fake.seed_review_comment("mallory", f"fixed already {finding_marker(SCOPE + A)}", "src/app.tf", 4)
     fake_summary = fake.seed_issue_comment("mallory", f"all clear {summary_marker('iacguard')}")
 
     report = run(hub.platform(), [finding(A, "src/app.tf", 4)])
@@ -180,7 +192,7 @@ def test_markers_in_comments_by_someone_else_are_ignored(hub: Hub) -> None:
     ours = next(cid for cid, c in fake.review_comments.items() if c["user"]["login"] == "iacguard-bot")
     assert [w for w in fake.writes() if "/pulls/" in w[1]] == [
         ("PATCH", f"/repos/octo/infra/pulls/comments/{ours}")]
-    assert fake.review_comments[spoof]["body"] == f"fixed already {finding_marker(A)}"
+    assert fake.review_comments[spoof]["body"] == f"fixed already {finding_marker(SCOPE + A)}"
 
 
 def test_bodies_are_cut_to_fit_with_their_marker(hub: Hub) -> None:

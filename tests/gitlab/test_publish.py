@@ -12,6 +12,7 @@ from iacguard.review import (
     ReviewComment,
     finding_marker,
     publish,
+    scope_of,
     summary_marker,
 )
 
@@ -25,6 +26,7 @@ RENAMED = ReviewComment(FP_C, "**LB001** public load balancer", "k8s/api.yaml",
 LATER = ReviewComment(FP_D, "**PSC002** may run as root", "k8s/api.yaml", "k8s/api-old.yaml",
                       line=6)
 KEY = "infra-live"
+SCOPE = scope_of(KEY)  # markers name findings within the summary key
 
 
 def summary(report: PublishReport) -> str:
@@ -56,7 +58,7 @@ def test_first_run_posts_one_thread_per_finding_and_one_summary(lab: Lab) -> Non
          "new_path": "k8s/api.yaml", "new_line": 5},
     ]
     assert [n["body"] for n in first_notes(lab)] == [
-        f"{c.body}\n\n{finding_marker(c.fingerprint)}" for c in (ADDED, CONTEXT, RENAMED)]
+        f"{c.body}\n\n{finding_marker(SCOPE + c.fingerprint)}" for c in (ADDED, CONTEXT, RENAMED)]
     (note,) = lab.fake.plain_notes()
     assert note["body"] == f"iacguard: 3 new, 0 already commented, 0 fixed\n\n{summary_marker(KEY)}"
     # the project path travelled URL-encoded, in one segment
@@ -143,8 +145,8 @@ def test_without_file_positions_a_general_thread_names_file_and_line(lab: Lab) -
         (FP_B, "file"), (FP_A, "line"), (FP_D, "file")]
     general = [d["notes"][0] for d in lab.fake.threads() if d["notes"][0]["position"] is None]
     assert [n["body"] for n in general] == [
-        f"**k8s/db\\_main.yaml**, line 7\n\n{unchanged.body}\n\n{finding_marker(FP_B)}",
-        f"**k8s/api.yaml**\n\n{file_level.body}\n\n{finding_marker(FP_D)}",
+        f"**k8s/db\\_main.yaml**, line 7\n\n{unchanged.body}\n\n{finding_marker(SCOPE + FP_B)}",
+        f"**k8s/api.yaml**\n\n{file_level.body}\n\n{finding_marker(SCOPE + FP_D)}",
     ]
     # the re-run recognises the general threads as ours: nothing twice
     again = run(lab.platform(), [unchanged, ADDED, file_level])
@@ -173,7 +175,7 @@ def test_markers_written_by_someone_else_are_ignored(lab: Lab) -> None:
     mr = f"/projects/platform%2Finfra-live/merge_requests/{IID}"
     thread = bot.post(f"{mr}/discussions", {"body": "a note from a person using the bot token"})
     lab.client(OTHER_TOKEN).post(f"{mr}/discussions/{thread['id']}/notes",
-                                 {"body": f"spoof {finding_marker(FP_B)}"})
+                                 {"body": f"spoof {finding_marker(SCOPE + FP_B)}"})
     spoofed_summary = lab.fake.plain_notes()[0]
     before = len(lab.fake.requests)
     report = run(lab.platform(), [ADDED, CONTEXT])
