@@ -21,6 +21,7 @@ import json
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from iacguard.baseline import repo_prefix
 from iacguard.model import Finding, ScanResult, Severity
 from iacguard.reporting import RenderOptions
 
@@ -32,16 +33,6 @@ SEVERITY = {
     Severity.CRITICAL: "blocker",
 }
 MAX_DESCRIPTION = 240  # the widget shows one line per entry
-
-
-def repository_prefix(root: Path) -> str:
-    """The scan root's path inside its git checkout ('' at the top or outside one); the
-    same rule as `--format sarif`."""
-    for candidate in (root, *root.parents):
-        if (candidate / ".git").exists():
-            rel = root.relative_to(candidate).as_posix()
-            return "" if rel == "." else rel
-    return ""
 
 
 def _path(prefix: str, path: str) -> str:
@@ -68,7 +59,7 @@ def _fingerprint(finding_fingerprint: str, path: str, rank: int) -> str:
 
 
 def entries(result: ScanResult) -> list[dict[str, Any]]:
-    prefix = repository_prefix(Path(result.root))
+    prefix = repo_prefix(Path(result.root))
     shown = sorted((f for f in result.findings if f.suppression is None), key=Finding.sort_key)
     ranks: dict[tuple[str, str], int] = {}
     out: list[dict[str, Any]] = []

@@ -12,14 +12,6 @@ from pathlib import Path
 
 from iacguard.baseline import repo_prefix
 
-SOURCE_URL = "https://github.com/iacguard/iacguard"
-# The policy reference, one anchor a rule (`iacguard policies --format markdown`).
-POLICY_DOCS_URL = f"{SOURCE_URL}/blob/main/docs/POLICIES.md"
-
-
-def rule_url(rule_id: str) -> str:
-    return f"{POLICY_DOCS_URL}#{rule_id.lower()}"
-
 
 class RepositoryPaths:
     """Scan-root-relative paths made repository-relative (the scan root's path inside its

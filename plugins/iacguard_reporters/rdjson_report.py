@@ -19,15 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from iacguard.model import Finding, Location, ScanResult, Severity
+from iacguard.policy_docs import SOURCE_URL, rule_docs_url
 from iacguard.reporting import RenderOptions
 from iacguard.review import escape_markdown
-from iacguard_reporters.locations import (
-    SOURCE_URL,
-    RepositoryPaths,
-    SourceLines,
-    byte_column,
-    rule_url,
-)
+from iacguard_reporters.locations import RepositoryPaths, SourceLines, byte_column
 
 SEVERITY = {
     Severity.CRITICAL: "ERROR",
@@ -63,7 +58,7 @@ def diagnostic(finding: Finding, lines: SourceLines, repo: RepositoryPaths) -> d
         "location": _location(finding.location, lines, repo),
         "severity": SEVERITY[finding.severity],
         "source": SOURCE,
-        "code": {"value": finding.rule_id, "url": rule_url(finding.rule_id)},
+        "code": {"value": finding.rule_id, "url": rule_docs_url(finding.rule_id)},
     }
     if finding.related:
         out["related_locations"] = [

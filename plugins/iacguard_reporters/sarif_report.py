@@ -27,8 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from iacguard.model import Finding, Location, PolicyMeta, ScanResult, Severity, Suppression
+from iacguard.policy_docs import SOURCE_URL
 from iacguard.reporting import RenderOptions
-from iacguard_reporters.locations import SOURCE_URL, RepositoryPaths
+from iacguard_reporters.locations import RepositoryPaths
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 DEFAULT_CATEGORY = "iacguard"

@@ -5,32 +5,22 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from github.fake_github import EPOCH, FakeGitHub
 from iacguard_github.factory import GitHubFactory
 from iacguard_github.platform import GitHubPlatform
 
+from fake_time import FakeTime
+
+
+def fake_time() -> FakeTime:
+    """The clock of a GitHub test: GitHub's Date header is EPOCH at its start."""
+    return FakeTime(now=100.0, epoch=EPOCH)
+
+
 TOKEN = "ghp_fakeTokenValue0123456789abcdefABCDEF"
-
-
-@dataclass
-class FakeTime:
-    """A clock that moves only when the code under test sleeps, which it never really does."""
-
-    now: float = 100.0
-    sleeps: list[float] = field(default_factory=list)
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def clock(self) -> float:
-        return self.now
-
-    def wall(self) -> float:
-        return EPOCH + self.now
 
 
 @dataclass

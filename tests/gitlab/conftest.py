@@ -11,7 +11,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fake_gitlab import FakeGitLab, serving
-from gitlab_lab import BOT, BOT_TOKEN, DIFF, IID, OTHER, OTHER_TOKEN, PROJECT, REFS, FakeTime, Lab
+from gitlab_lab import BOT, BOT_TOKEN, DIFF, IID, OTHER, OTHER_TOKEN, PROJECT, REFS, Lab
+
+from fake_time import FakeTime
 
 
 @pytest.fixture

@@ -3,12 +3,14 @@ clients pointed at it with an injected clock and sleep."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from fake_gitlab import FakeGitLab
 from iacguard_gitlab.client import GitLabClient, Manners
 from iacguard_gitlab.platform import GitLabPlatform
+
+from fake_time import FakeTime
 
 BOT = "iacguard-bot"
 BOT_TOKEN = "glpat-Bot0123456789abcdefXYZ"
@@ -23,24 +25,6 @@ DIFF: dict[str, dict[int, int | None]] = {
     "k8s/api.yaml": {5: None, 6: None},
 }
 EPOCH = 1_700_000_000.0
-
-
-@dataclass
-class FakeTime:
-    """A monotonic clock that moves only when the code under test sleeps."""
-
-    now: float = 0.0
-    sleeps: list[float] = field(default_factory=list)
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def clock(self) -> float:
-        return self.now
-
-    def wall(self) -> float:
-        return EPOCH + self.now
 
 
 @dataclass

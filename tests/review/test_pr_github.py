@@ -13,13 +13,14 @@ from pathlib import Path
 
 import pytest
 from github.fake_github import FakeGitHub, served
-from github.hub import TOKEN, FakeTime
+from github.hub import TOKEN, fake_time
 from iacguard_github.factory import GitHubFactory
 from iacguard_github.platform import FIXED_MARKER
 
 from iacguard.plugin import Plugins, hookimpl, make_plugins
 from iacguard.review import PlatformRegistry, is_summary, marked_fingerprint
 
+from fake_time import FakeTime
 from review_helpers import Repo, run_pr
 
 CLUSTER_TF = """\
@@ -68,7 +69,7 @@ class FakeClockGitHub:
 
 @pytest.fixture
 def time() -> FakeTime:
-    return FakeTime()
+    return fake_time()
 
 
 @pytest.fixture
