@@ -80,7 +80,7 @@ def run_baseline(args: argparse.Namespace, plugins: Plugins, names: list[str]) -
     result, _ = session.check()
     if result.errors:
         for error in result.errors:
-            print(f"iacguard: error: {error.kind}: {error.message.splitlines()[0]}", file=sys.stderr)
+            print(f"iacguard: error: {error.kind}: {error.first_line}", file=sys.stderr)
         return 2
     if args.baseline_command == "create":
         written = baseline.create(result.findings, session.root)

@@ -353,6 +353,12 @@ class ScanError(_Frozen):
     path: str | None = None
     plugin: str | None = None
 
+    @property
+    def first_line(self) -> str:
+        """The message's first line (the kind when the message is empty): what one-line
+        reports show."""
+        return next((line for line in self.message.splitlines() if line.strip()), self.kind)
+
 
 class ScanResult(_Frozen):
     """Everything a reporter needs. Findings are sorted (path, line, rule) for stable output."""

@@ -77,7 +77,7 @@ def error_diagnostic(error: ScanError) -> types.Diagnostic:
     """An internal error (crashed loader or check, bad configuration) where it happened."""
     return types.Diagnostic(
         range=types.Range(types.Position(0, 0), types.Position(0, 0)),
-        message=f"iacguard {error.kind}: {error.message.splitlines()[0] if error.message else ''}",
+        message=f"iacguard {error.kind}: {error.first_line}",
         severity=types.DiagnosticSeverity.Error, code=error.kind, source=SOURCE)
 
 

@@ -41,7 +41,7 @@ def render(result: ScanResult, options: RenderOptions) -> str:
         entry["failures" if id(finding) in failing else "warnings"].append(_result(finding))
     for error in result.errors:
         entry = files.setdefault(error.path or ".", {"warnings": [], "failures": []})
-        entry["failures"].append({"msg": f"error: {error.kind}: {error.message.splitlines()[0]}",
+        entry["failures"].append({"msg": f"error: {error.kind}: {error.first_line}",
                                   "metadata": {"kind": error.kind, "plugin": error.plugin}})
     if not files:
         files["."] = {"warnings": [], "failures": []}

@@ -66,7 +66,7 @@ def error_annotation(error: ScanError, repo: RepositoryPaths) -> str:
     properties: dict[str, str | int] = {"title": f"iacguard {error.kind}"}
     if error.path:
         properties = {"file": repo(error.path), **properties}
-    first = error.message.splitlines()[0] if error.message else error.kind
+    first = error.first_line
     return command("error", properties, first)
 
 

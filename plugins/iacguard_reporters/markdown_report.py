@@ -46,5 +46,5 @@ def render(result: ScanResult, options: RenderOptions) -> str:
         if len(failing) > MAX_ROWS:
             lines += ["", f"... and {len(failing) - MAX_ROWS} more failing findings."]
     for error in result.errors:
-        lines += ["", f"- error: {escape(error.kind)}: {escape(error.message.splitlines()[0])}"]
+        lines += ["", f"- error: {escape(error.kind)}: {escape(error.first_line)}"]
     return "\n".join(lines) + "\n"

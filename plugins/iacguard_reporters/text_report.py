@@ -183,5 +183,5 @@ def render(result: ScanResult, options: RenderOptions) -> str:
     lines.append(_totals(result, shown, options))
     for error in result.errors:
         lines.append(paint(COLORS[Severity.HIGH], f"error: {error.kind}: "
-                           f"{error.message.splitlines()[0]}"))
+                           f"{error.first_line}"))
     return "\n".join(lines) + "\n"

@@ -186,7 +186,7 @@ def _export(repo: Repository, commit: str, dest: Path) -> Path:
 def _errors(scan: TreeScan, side: str) -> bool:
     for error in scan.errors:
         where = f" ({error.path})" if error.path else ""
-        print(f"iacguard: error: {side}: {error.kind}{where}: {error.message.splitlines()[0]}",
+        print(f"iacguard: error: {side}: {error.kind}{where}: {error.first_line}",
               file=sys.stderr)
     return bool(scan.errors)
 
