@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from iacguard_helm.loader import load_chart, render_error_problem, render_values_profile
+from iacguard_helm.render import RENDER_MEMORY_BYTES
 
 from iacguard.cli import main
 from iacguard.config import Config
@@ -106,6 +110,22 @@ def test_render_values_profile_is_callable_with_a_values_dict() -> None:
     problem = render_error_problem(broken.error, PROFILES_CHART, "broken")
     assert problem.rule == "render-failed" and "values profile broken" in problem.message
     assert Path(problem.span.file).parent.name in ("templates", "profiles-chart")
+
+
+def test_render_worker_imports_no_iacguard_package() -> None:
+    # The worker starts once per values profile: importing `iacguard` (pydantic, networkx)
+    # there was most of a render's CPU time.
+    request = json.dumps({"chart": str(PROFILES_CHART), "values": {}, "release_name": "r",
+                          "namespace": "default", "memory": RENDER_MEMORY_BYTES})
+    code = ("import sys\nfrom iacguard_helm.worker import main\nmain()\n"
+            "print(' '.join(sorted(m.split('.')[0] for m in sys.modules)), file=sys.stderr)")
+    proc = subprocess.run([sys.executable, "-c", code], input=request, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    answer, loaded = json.loads(proc.stdout), set(proc.stderr.split())
+    assert answer["error"] is None and "templates/service.yaml" in answer["manifests"]
+    assert {"iacguard", "iacguard_helm", "helm_python"} & loaded == {"iacguard_helm", "helm_python"}
+    assert {"pydantic", "networkx", "pluggy", "ruamel"} & loaded == set()
 
 
 CHART = "apiVersion: v2\nname: probe\nversion: 0.1.0\n"
