@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 from iacguard.budget import NOT_CHECKED_RULE, Budget, not_checked_message
 from iacguard.cache import UnitCache
@@ -90,9 +92,18 @@ def _load_in_worker(path: Path, planned: PlannedUnit) -> Loaded:
     return load_planned(plugins, ctx, path, planned)
 
 
-def _pool_context() -> multiprocessing.context.BaseContext:
+def pool_context(plugins: Plugins) -> multiprocessing.context.BaseContext:
     methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if "forkserver" not in methods:
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    # The fork server imports iacguard and the plugins' modules once (when it starts), so a
+    # worker forked from it does not import them again; which plugins a worker registers is
+    # still its own `make_plugins(blocked=...)`. Only modules this process imported: a plugin
+    # that failed to import, or was blocked, is not imported there either.
+    modules = {p.__name__ for _, p in plugins.pm.list_name_plugin() if isinstance(p, ModuleType)}
+    context.set_forkserver_preload(["__main__", __name__, *sorted(m for m in modules if m in sys.modules)])
+    return context
 
 
 @dataclass
@@ -145,7 +156,7 @@ class UnitLoader:
                 yield index, load_planned(plugins, ctx, path, planned, budget)
             return
         settings = LoadSettings(ctx.root, ctx.config, dict(ctx.fs.overlays), self.blocked)
-        with ProcessPoolExecutor(max_workers=min(self.jobs, len(todo)), mp_context=_pool_context(),
+        with ProcessPoolExecutor(max_workers=min(self.jobs, len(todo)), mp_context=pool_context(plugins),
                                  initializer=_start_worker, initargs=(settings,)) as pool:
             futures = {pool.submit(_load_in_worker, path, planned): index
                        for index, (path, planned) in zip(indexes, todo, strict=True)}

@@ -6,7 +6,9 @@ Layout of a catalogue directory: `<category>/<policy-name>/policy.yaml`, with th
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
+from functools import lru_cache
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
@@ -46,10 +48,23 @@ def _misplaced(directory: Traversable) -> None:
                 f"a policy file must be at <category>/<name>/{POLICY_FILE} inside {directory}"])
 
 
+@lru_cache(maxsize=1024)
+def _parsed(text: str) -> Any:
+    return YAML(typ="safe").load(text)
+
+
+def parse_yaml(text: str) -> Any:
+    """A catalogue file's YAML, parsed once per text: a process opens sessions again and again
+    (the language server on every configuration change, `test-policies` once per fixture),
+    and parsing the built-in catalogue was most of what opening one cost. Keyed by the text,
+    so an edited file is parsed again; a copy, so no caller can change what the next one gets."""
+    return copy.deepcopy(_parsed(text))
+
+
 def read_policy(file: Traversable, where: str, directory: str | None) -> PolicyMeta:
     label = f"{directory}/{POLICY_FILE}" if directory else where  # errors name the file
     try:
-        data: Any = YAML(typ="safe").load(file.read_text(encoding="utf-8"))
+        data: Any = parse_yaml(file.read_text(encoding="utf-8"))
     except YAMLError as exc:
         raise PolicyDefinitionError(label, [str(exc)]) from exc
     if not isinstance(data, dict):
@@ -86,7 +101,7 @@ def read_categories(directory: Traversable) -> dict[str, str]:
     if not file.is_file():
         return {}
     try:
-        data: Any = YAML(typ="safe").load(file.read_text(encoding="utf-8"))
+        data: Any = parse_yaml(file.read_text(encoding="utf-8"))
     except YAMLError as exc:
         raise PolicyDefinitionError(CATEGORIES_FILE, [str(exc)]) from exc
     if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):

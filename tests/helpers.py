@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,3 +30,21 @@ def scan(plugins: Plugins, *paths: Path, **config: Any) -> tuple[ScanResult, Res
 
 def marks(result: ScanResult) -> set[tuple[str, int, str]]:
     return {(f.location.path, f.location.start_line, f.rule_id) for f in result.findings}
+
+
+def alive(pid: int) -> bool:
+    """Whether process `pid` runs (a zombie does not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def wait_for(condition: Callable[[], object], what: str, polls: int = 1200) -> None:
+    """Poll (a hang guard, not a timing assertion): the test asserts states, not durations."""
+    for _ in range(polls):
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"never happened: {what}")

@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from iacguard import policies
 from iacguard.cli import main
 from iacguard.config import Config
 from iacguard.engine import open_session
@@ -109,6 +111,35 @@ def test_a_malformed_pack_is_refused_precisely(plugins: Plugins, tmp_path: Path,
     text = str(caught.value)
     assert str(pack / "pod-security/no-host-network/policy.yaml") in text
     assert problem in text
+
+
+def test_catalogue_files_are_parsed_once_and_edits_are_seen(plugins: Plugins, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    parsed: list[str] = []
+
+    class CountingYAML(policies.YAML):
+        def load(self, stream: Any) -> Any:
+            parsed.append(stream)
+            return super().load(stream)
+
+    monkeypatch.setattr(policies, "YAML", CountingYAML)
+    policies._parsed.cache_clear()
+    pack = _pack(tmp_path)
+    first = open_session(plugins, Config(policy_dirs=[str(pack)]), [])
+    files = len(parsed)
+    assert files == len(set(parsed)) >= len(first.catalogue)  # each text once
+    again = open_session(plugins, Config(policy_dirs=[str(pack)]), [])
+    assert len(parsed) == files  # nothing parsed again
+    assert again.catalogue == first.catalogue
+    # A session gets its own copy: what one caller changes, the next does not see.
+    mine = next(p for p in first.catalogue if p.id == "ACME009")
+    mine.params["rules"].clear()
+    (pack / "pod-security/no-host-network/policy.yaml").write_text(
+        POLICY.replace("title: Pod on the host network", "title: Pod on the node's network"))
+    edited = next(p for p in open_session(plugins, Config(policy_dirs=[str(pack)]), []).catalogue
+                  if p.id == "ACME009")
+    assert len(parsed) == files + 1  # the edited file only
+    assert edited.title == "Pod on the node's network" and len(edited.params["rules"]) == 1
 
 
 def test_a_misplaced_policy_file_is_refused(plugins: Plugins, tmp_path: Path) -> None:

@@ -29,6 +29,24 @@ class Limits:
     scan_args: tuple[str, ...] = ()
 
 
+STOP_GRACE_SECONDS = 10.0  # for a timed-out scan to end its children and exit
+
+
+def _stop(child: subprocess.Popen[bytes]) -> None:
+    """End a timed-out scan and what it started. A Helm render worker runs in a process group
+    of its own (`iacguard.children`), which a kill of the scan's group never reached: it spun
+    on until its CPU limit. SIGTERM lets the scan kill its children and exit; SIGKILL ends
+    the group if it has not within the grace."""
+    with suppress(ProcessLookupError):
+        os.killpg(child.pid, signal.SIGTERM)
+    try:
+        child.communicate(timeout=STOP_GRACE_SECONDS)
+    except subprocess.TimeoutExpired:
+        with suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGKILL)
+        child.communicate()
+
+
 def scan_repository(repo: str, limits: Limits) -> dict[str, Any]:
     """One JSONL record: `repo`, `status` (ok, findings, timeout, error), `seconds` and, when
     the scan reported, `summary`, `findings` and `errors`."""
@@ -40,15 +58,13 @@ def scan_repository(repo: str, limits: Limits) -> dict[str, Any]:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
     started = time.monotonic()
-    # Its own session, so that a timeout kills the whole group (a Helm render included).
+    # Its own session, so that a timeout reaches whatever the scan started in its group.
     child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              preexec_fn=confine, start_new_session=True)
     try:
         stdout, stderr_bytes = child.communicate(timeout=limits.timeout)
     except subprocess.TimeoutExpired:
-        with suppress(ProcessLookupError):
-            os.killpg(child.pid, signal.SIGKILL)
-        child.communicate()
+        _stop(child)
         return {"repo": repo, "status": "timeout", "seconds": round(time.monotonic() - started, 3),
                 "message": f"scan did not finish in {limits.timeout:g} s"}
     seconds = round(time.monotonic() - started, 3)

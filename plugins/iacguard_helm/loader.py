@@ -34,8 +34,9 @@ from iacguard.nesting import yaml_too_deep
 from iacguard.values import deep_merge, get, pointer
 from iacguard_helm import engines
 from iacguard_helm.guards import MAX_CHART_BYTES, chart_size_problem, escaping_symlinks
-from iacguard_helm.render import VALUES_TYPE_MISMATCH, Rendered, RenderError, render_chart
+from iacguard_helm.render import VALUES_TYPE_MISMATCH, render_chart
 from iacguard_helm.sourcemap import KeyLine, TemplateMapper, ValuesFile
+from iacguard_helm.worker import Rendered, RenderError
 
 CHART_FILE = "Chart.yaml"
 DEFAULT_PROFILE = "default"

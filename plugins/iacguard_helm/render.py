@@ -8,7 +8,7 @@ as loaded into memory, and dependencies are only read from `charts/`, never fetc
 
 Templates are programs: `range until 100000000`, `repeat` or runaway `include`s can spin or
 eat the machine, and Helm's engine can be neither cancelled nor bounded. So each render
-runs in a fresh Python process (`python -m iacguard_helm.render`, never a fork of a process
+runs in a fresh Python process (`python -m iacguard_helm.worker`, never a fork of a process
 that holds the Go runtime) that caps its own address space, and is killed when it outlives
 its deadline.
 """
@@ -21,7 +21,6 @@ import re
 import signal
 import subprocess
 import sys
-from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,54 +28,12 @@ from iacguard import budget
 from iacguard.children import run_bounded
 from iacguard.nesting import MAX_NESTING
 from iacguard_helm import engines
-from iacguard_helm.deterministic import deterministic_chart
+from iacguard_helm.worker import Rendered, RenderError, kept, locate_error
 
-MAX_RENDERED_BYTES = 50 * 1024 * 1024
 RENDER_TIMEOUT_SECONDS = 60.0
 RENDER_MEMORY_BYTES = 2 * 1024 * 1024 * 1024  # address space of the render process (Go needs ~1 GiB)
 
-# Go text/template positions: "template: c/templates/x.yaml:12:3: executing ...",
-# "execution error at (c/templates/x.yaml:3:4): ...", "parse error at (c/templates/x.yaml:5): ...",
-# and the SDK's own "c/templates/x.yaml:4:11\n  executing ...".
-TEMPLATE_POSITION = re.compile(r"([\w.\-/]+?\.(?:yaml|yml|tpl|txt|json)):(\d+)(?::(\d+))?")
 VALUES_TYPE_MISMATCH = re.compile(r"type mismatch on ([\w.\-]+)")
-
-
-@dataclass(frozen=True)
-class RenderError:
-    """A render failure; `file`/`line` name the template position when Helm gave one."""
-
-    message: str
-    file: Path | None = None
-    line: int | None = None
-    column: int | None = None
-
-
-@dataclass
-class Rendered:
-    """Rendered manifests keyed by the chart-relative file they came from."""
-
-    chart_name: str
-    manifests: dict[str, str] = field(default_factory=dict)  # "templates/x.yaml" -> text
-    crds: dict[str, str] = field(default_factory=dict)  # "crds/x.yaml" -> text
-    error: RenderError | None = None
-
-
-def chart_relative(template_key: str) -> str:
-    """`mychart/templates/x.yaml` -> `templates/x.yaml` (Helm prefixes the chart name)."""
-    _, _, rest = template_key.partition("/")
-    return rest or template_key
-
-
-def locate_error(message: str, chart_dir: Path) -> RenderError:
-    """The template file and line Helm's message names, when it names one in this chart."""
-    match = TEMPLATE_POSITION.search(message)
-    if match:
-        candidate = chart_dir / chart_relative(match.group(1))
-        if candidate.is_file():
-            column = int(match.group(3)) if match.group(3) else None
-            return RenderError(message, candidate, int(match.group(2)), column)
-    return RenderError(message)
 
 
 def render_chart(
@@ -108,7 +65,7 @@ def render_chart(
         return Rendered(chart_name=chart_dir.name, error=RenderError(budget.used_up_message("render")))
     try:
         # The CPU limit ends a spinning worker even if this process is gone (SIGKILL'd).
-        worker = run_bounded([sys.executable, "-m", "iacguard_helm.render"], input=request.encode(),
+        worker = run_bounded([sys.executable, "-m", "iacguard_helm.worker"], input=request.encode(),
                              timeout=timeout, cpu_seconds=math.ceil(RENDER_TIMEOUT_SECONDS) + 5)
     except OSError as exc:
         return Rendered(chart_name=chart_dir.name, error=RenderError(f"cannot start the renderer: {exc}"))
@@ -144,60 +101,6 @@ def died_message(returncode: int, stderr: bytes) -> str:
             f"more than {RENDER_MEMORY_BYTES // (1024 * 1024)} MiB of memory")
 
 
-def _worker_main() -> None:
-    """`python -m iacguard_helm.render`: one render request (JSON) on stdin, `Rendered` on stdout."""
-    request = json.loads(sys.stdin.read())
-    memory = int(request["memory"])
-    try:
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    except (ImportError, ValueError, OSError):
-        pass  # no address-space limits here (Windows, or a lower hard limit): the deadline still holds
-    chart_dir = Path(request["chart"])
-    try:
-        with deterministic_chart(chart_dir) as fixed:  # seeded randomness and clock: see module
-            rendered = render_chart_in_process(fixed, request["values"],
-                                               release_name=request["release_name"],
-                                               namespace=request["namespace"])
-        if fixed != chart_dir and rendered.error is not None and rendered.error.file is not None:
-            rendered.error = replace(rendered.error, file=chart_dir / rendered.error.file.relative_to(fixed))
-    except MemoryError:
-        rendered = Rendered(chart_name=chart_dir.name, error=RenderError(
-            f"render needs more than {memory // (1024 * 1024)} MiB of memory"))
-    out = asdict(rendered)
-    if rendered.error is not None and rendered.error.file is not None:
-        out["error"]["file"] = str(rendered.error.file)
-    sys.stdout.write(json.dumps(out))
-
-
-def render_chart_in_process(
-    chart_dir: Path,
-    values: dict[str, Any],
-    *,
-    release_name: str,
-    namespace: str,
-) -> Rendered:
-    """The render itself, in the calling process: unbounded in time and memory, so only for
-    the child process of `render_chart`."""
-    import helm_python as helm  # the native library loads on first use only
-
-    try:
-        chart = helm.Chart.load(str(chart_dir))
-    except helm.HelmError as exc:
-        return Rendered(chart_name=chart_dir.name, error=RenderError(f"cannot load chart: {exc}"))
-    with chart:
-        name = chart.name or chart_dir.name
-        try:
-            manifests = chart.render(values, name=release_name, namespace=namespace,
-                                     is_install=True)
-            crds = {str(c.get("filename") or c.get("name")): str(c.get("data", ""))
-                    for c in chart.crds}
-        except helm.HelmError as exc:
-            return Rendered(chart_name=name, error=locate_error(str(exc), chart_dir))
-    return _kept(name, manifests, crds)
-
-
 def _render_with_binary(chart_dir: Path, values: dict[str, Any], *, release_name: str,
                         namespace: str) -> Rendered:
     try:
@@ -210,24 +113,6 @@ def _render_with_binary(chart_dir: Path, values: dict[str, Any], *, release_name
     except (RuntimeError, OSError) as exc:
         return Rendered(chart_name=chart_dir.name, error=locate_error(f"helm template: {exc}", chart_dir))
     prefix = next(iter(manifests), f"{chart_dir.name}/").split("/")[0]
-    return _kept(prefix or chart_dir.name, manifests, crds)
+    return kept(prefix or chart_dir.name, manifests, crds)
 
 
-def _kept(name: str, manifests: dict[str, str], crds: dict[str, str]) -> Rendered:
-    """What is scanned of a render, keyed chart-relative (whichever engine rendered it)."""
-    size = sum(len(text) for text in manifests.values())
-    if size > MAX_RENDERED_BYTES:
-        return Rendered(chart_name=name, error=RenderError(
-            f"rendered output too large to scan ({size} characters > {MAX_RENDERED_BYTES})"))
-    kept = {
-        chart_relative(key): text
-        for key, text in sorted(manifests.items())
-        # NOTES.txt is shown to the user, never applied; partials render to nothing.
-        if not key.endswith("NOTES.txt") and text.strip()
-    }
-    return Rendered(chart_name=name, manifests=kept,
-                    crds={chart_relative(k): v for k, v in sorted(crds.items()) if v.strip()})
-
-
-if __name__ == "__main__":
-    _worker_main()

@@ -45,9 +45,44 @@ class Budget:
             raise LimitExceeded(f"evaluation stopped after {self.limit} expression steps")
 
 
+def _within_limits(value: Any) -> bool:
+    """Whether `value` is within MAX_MASS and MAX_DEPTH, counting a shared part (`[x, x]`
+    repeated) once for each place it appears but reading it once: a value that passes costs
+    its distinct parts, not its expanded size. False as soon as a limit is passed."""
+    seen: dict[int, tuple[int, int]] = {}  # id -> (mass, levels of nesting), during this call
+    beyond = (MAX_MASS + 1, MAX_DEPTH + 1)
+
+    def measure(container: list[Any] | dict[str, Any], depth: int) -> tuple[int, int]:
+        known = seen.get(id(container))
+        if known is not None:
+            return known
+        if depth >= MAX_DEPTH:
+            return beyond
+        mass, levels = 1, 0
+        for item in container if isinstance(container, list) else container.values():
+            if isinstance(item, (list, dict)):
+                item_mass, item_levels = measure(item, depth + 1)
+                mass += item_mass
+                levels = max(levels, item_levels)
+            else:
+                mass += 1 + len(item) // 16 if isinstance(item, str) else 1
+            if mass > MAX_MASS:
+                return beyond
+        seen[id(container)] = mass, levels + 1
+        return mass, levels + 1
+
+    if not isinstance(value, (list, dict)):
+        return not isinstance(value, str) or 1 + len(value) // 16 <= MAX_MASS
+    mass, levels = measure(value, 0)
+    return mass <= MAX_MASS and levels <= MAX_DEPTH
+
+
 def check_mass(value: Any, what: str = "value") -> None:
     """Raise LimitExceeded when `value` holds more than MAX_MASS values (long strings weigh more).
-    The walk is bounded, so values that share parts (`[x, x]` repeated) cost no more."""
+    A value within the limits is measured part by part (`_within_limits`); one beyond them is
+    walked, bounded, to say which limit it reached first."""
+    if _within_limits(value):
+        return
     stack: list[tuple[Any, int]] = [(value, 0)]
     mass = 0
     while stack:
@@ -150,15 +185,17 @@ def deep_unknown(value: Any) -> Unknown | None:
     return None
 
 
-def touch(value: Any, scope: Tracker) -> None:
+def touch(value: Any, scope: Tracker, seen: set[int] | None = None) -> None:
+    """Record the objects `value` refers to; a shared part (`[x, x]` repeated) is read once."""
     if isinstance(value, ObjRef):
         value.touch(scope)
-    elif isinstance(value, list):
-        for item in value:
-            touch(item, scope)
-    elif isinstance(value, dict):
-        for item in value.values():
-            touch(item, scope)
+    elif isinstance(value, (list, dict)):
+        seen = set() if seen is None else seen
+        if id(value) in seen:
+            return
+        seen.add(id(value))
+        for item in value if isinstance(value, list) else value.values():
+            touch(item, scope, seen)
 
 
 def plain(value: Any, scope: Tracker) -> Any:

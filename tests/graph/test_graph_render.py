@@ -148,15 +148,14 @@ def test_html_draws_the_whole_k8s_corpus(tmp_path: Path) -> None:
     data = json.loads(data_file.read_text())
     with_findings = {n["id"] for n in data["nodes"] if n["findings"]}
     assert len(data["nodes"]) > 1000 and with_findings
-    dom = _chromium(page, "--dump-dom").stdout.decode("utf-8", "replace")
+    shot = tmp_path / "corpus.png"
+    dom = _chromium(page, "--dump-dom", f"--screenshot={shot}").stdout.decode("utf-8", "replace")
     status = _drawn(dom)
     _assert_visible(status)
     # Findings first: every resource with findings is drawn, not all of them.
     assert len(with_findings) <= int(status["drawn"]) < len(data["nodes"])
     scopes = {n.get("scope") for n in data["nodes"] if n["id"] in with_findings}
     assert int(status["groups"]) >= len(scopes)
-    shot = tmp_path / "corpus.png"
-    _chromium(page, f"--screenshot={shot}")
     assert shot.is_file() and shot.stat().st_size > 10_000
 
 

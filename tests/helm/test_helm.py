@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import copy
+import hashlib
+import json
 import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
+from iacguard_helm import loader
 from iacguard_helm.loader import load_chart, render_error_problem, render_values_profile
+from iacguard_helm.render import RENDER_MEMORY_BYTES
+from iacguard_helm.worker import Rendered
 
 from iacguard.cli import main
 from iacguard.config import Config
@@ -108,6 +119,22 @@ def test_render_values_profile_is_callable_with_a_values_dict() -> None:
     assert Path(problem.span.file).parent.name in ("templates", "profiles-chart")
 
 
+def test_render_worker_imports_no_iacguard_package() -> None:
+    # The worker starts once per values profile: importing `iacguard` (pydantic, networkx)
+    # there was most of a render's CPU time.
+    request = json.dumps({"chart": str(PROFILES_CHART), "values": {}, "release_name": "r",
+                          "namespace": "default", "memory": RENDER_MEMORY_BYTES})
+    code = ("import sys\nfrom iacguard_helm.worker import main\nmain()\n"
+            "print(' '.join(sorted(m.split('.')[0] for m in sys.modules)), file=sys.stderr)")
+    proc = subprocess.run([sys.executable, "-c", code], input=request, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    answer, loaded = json.loads(proc.stdout), set(proc.stderr.split())
+    assert answer["error"] is None and "templates/service.yaml" in answer["manifests"]
+    assert {"iacguard", "iacguard_helm", "helm_python"} & loaded == {"iacguard_helm", "helm_python"}
+    assert {"pydantic", "networkx", "pluggy", "ruamel"} & loaded == set()
+
+
 CHART = "apiVersion: v2\nname: probe\nversion: 0.1.0\n"
 
 
@@ -183,12 +210,51 @@ BROKEN = {
 }
 
 
+def _chart_digest(chart_dir: Path) -> str:
+    digest = hashlib.sha256()
+    for file in sorted(p for p in chart_dir.rglob("*") if p.is_file()):
+        digest.update(f"{file.relative_to(chart_dir)}\0".encode() + file.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+@contextmanager
+def _sharing(renders: dict[str, Rendered]) -> Iterator[None]:
+    """Helm renders (a process each) shared by the corpus tests: the same chart, files, values
+    and release render once. Everything after the render (mapping, checks) runs every time."""
+    render = loader.render_chart
+
+    def shared(chart_dir: Path, values: dict[str, Any], *, release_name: str,
+               namespace: str) -> Rendered:
+        key = json.dumps([str(chart_dir), _chart_digest(chart_dir), values, release_name, namespace],
+                         sort_keys=True)
+        if key not in renders:
+            renders[key] = render(chart_dir, values, release_name=release_name, namespace=namespace)
+        return copy.deepcopy(renders[key])
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(loader, "render_chart", shared)
+        yield
+
+
 @pytest.fixture(scope="module")
-def helm_corpus(plugins: Plugins, corpus: Path) -> ScanResult:
-    result, _ = scan(plugins, corpus / "helm")
+def corpus_renders() -> dict[str, Rendered]:
+    return {}
+
+
+@pytest.fixture
+def shared_renders(corpus_renders: dict[str, Rendered]) -> Iterator[None]:
+    with _sharing(corpus_renders):
+        yield
+
+
+@pytest.fixture(scope="module")
+def helm_corpus(plugins: Plugins, corpus: Path, corpus_renders: dict[str, Rendered]) -> ScanResult:
+    with _sharing(corpus_renders):
+        result, _ = scan(plugins, corpus / "helm")
     return result
 
 
+@pytest.mark.usefixtures("shared_renders")
 def test_every_corpus_chart_renders_or_says_why(plugins: Plugins, corpus: Path) -> None:
     charts = sorted(p for p in (corpus / "helm").iterdir() if (p / "Chart.yaml").is_file())
     assert len(charts) >= 10
@@ -211,6 +277,7 @@ def test_ingress_nginx_controller_is_a_public_load_balancer(helm_corpus: ScanRes
     assert helm_corpus.errors == []
 
 
+@pytest.mark.usefixtures("shared_renders")
 def test_designated_entry_point_is_not_reported(plugins: Plugins, corpus: Path, tmp_path: Path) -> None:
     chart = corpus / "helm" / "ingress-nginx"
     params = {"public_entry_points": ["default/ingress-nginx-controller"]}
@@ -220,6 +287,7 @@ def test_designated_entry_point_is_not_reported(plugins: Plugins, corpus: Path, 
     assert len([f for f in result.findings if f.rule_id == "LB001"]) == 1
 
 
+@pytest.mark.usefixtures("shared_renders")
 def test_rbac_roles_counted_from_a_chart(plugins: Plugins, corpus: Path) -> None:
     result, _ = scan(plugins, corpus / "helm" / "ingress-nginx",
                      policies={"RBAC001": {"params": {"max_roles": 3}}}, select=["RBAC001"])
@@ -266,6 +334,7 @@ def test_missing_dependency_disabled_by_its_condition_is_not_a_failure(tmp_path:
     assert "helm dependency build" in result.problems[0].message
 
 
+@pytest.mark.usefixtures("shared_renders")
 def test_crds_map_to_their_own_lines(corpus: Path) -> None:
     chart = corpus / "helm" / "bitnami-sealed-secrets"
     result = load_chart(chart, LoadContext(root=corpus / "helm", config=Config()))

@@ -19,7 +19,7 @@ from lsp_helpers import (
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-pytestmark = pytest.mark.asyncio
+pytestmark = pytest.mark.asyncio(loop_scope="module")  # the servers are shared (conftest.py)
 
 
 def _only(diags: list[types.Diagnostic], code: str) -> types.Diagnostic:

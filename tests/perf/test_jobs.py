@@ -9,7 +9,7 @@ import pytest
 from iacguard import cli
 from iacguard.config import build_config
 from iacguard.engine import open_session
-from iacguard.parallel import UnitLoader
+from iacguard.parallel import UnitLoader, pool_context
 from iacguard.plugin import make_plugins
 
 from helpers import write
@@ -51,6 +51,23 @@ def test_units_are_loaded_in_the_pool_with_the_blocked_plugins(tmp_path: Path) -
         reports.append(plugins.register_reporters().get("json")(result, cli.RenderOptions()))
         assert session.loader.pooled == (0 if jobs == 1 else session.loads)
     assert reports[0] == reports[1]
+
+
+def test_workers_fork_from_a_server_that_imported_the_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A worker forked from the fork server finds iacguard and the plugins imported (each
+    # worker importing them again cost more than most scans of a few files); a blocked
+    # plugin is not imported there.
+    import multiprocessing.forkserver
+
+    preloaded: list[list[str]] = []
+    monkeypatch.setattr(multiprocessing.forkserver, "set_forkserver_preload", preloaded.append)
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork server here: workers are spawned")
+    pool_context(make_plugins(blocked=["helm"]))
+    [modules] = preloaded
+    assert modules[:2] == ["__main__", "iacguard.parallel"]
+    assert {"iacguard_kubernetes.plugin", "iacguard_terraform.plugin"} <= set(modules)
+    assert "iacguard_helm.plugin" not in modules
 
 
 def test_plugins_registered_in_code_are_never_farmed_out(tmp_path: Path) -> None:

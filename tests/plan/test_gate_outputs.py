@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from iacguard_reporters import markdown_report
 from plan.tfplan import Res, plan, write
+
+from iacguard.cli import main
 
 WORLD = ["0.0.0.0/0"]
 
@@ -30,41 +33,55 @@ def _plan(tmp_path: Path) -> Path:
     ]))
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "iacguard.cli", "scan", *args], capture_output=True,
-                          text=True, check=False)
+@dataclass(frozen=True)
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
 
 
-def test_exit_codes_and_only_changes(tmp_path: Path) -> None:
+@pytest.fixture
+def scan_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
+    """`iacguard scan ARGS` in this process: what it exits with and prints."""
+    def run(*args: str) -> Run:
+        code = main(["scan", *args])
+        printed = capsys.readouterr()
+        return Run(code, printed.out, printed.err)
+
+    return run
+
+
+def test_exit_codes_and_only_changes(tmp_path: Path, scan_cli: Callable[..., Run]) -> None:
     file = _plan(tmp_path)
-    out = _cli(str(file), "--format", "json")
+    out = scan_cli(str(file), "--format", "json")
     assert out.returncode == 1, out.stderr
     found = {(f["rule_id"], f["resource"]["address"]) for f in json.loads(out.stdout)["findings"]}
     assert {("BAS001", "aws_security_group.ssh"), ("BAS001", "aws_security_group.kept")} <= found
     assert not any(address == "aws_security_group.gone" for _, address in found)
-    assert _cli(str(file), "--fail-on", "critical").returncode == 0
-    assert _cli(str(file), "--no-fail").returncode == 0
-    only = _cli(str(file), "--format", "json", "--only-changes")
+    assert scan_cli(str(file), "--fail-on", "critical").returncode == 0
+    assert scan_cli(str(file), "--no-fail").returncode == 0
+    only = scan_cli(str(file), "--format", "json", "--only-changes")
     assert "aws_security_group.kept" not in only.stdout and "aws_security_group.ssh" in only.stdout
 
 
-def test_conftest_splits_failures_and_warnings_at_fail_on(tmp_path: Path) -> None:
+def test_conftest_splits_failures_and_warnings_at_fail_on(tmp_path: Path,
+                                                           scan_cli: Callable[..., Run]) -> None:
     file = _plan(tmp_path)
-    out = _cli(str(file), "--format", "conftest", "--fail-on", "high")
+    out = scan_cli(str(file), "--format", "conftest", "--fail-on", "high")
     (entry,) = json.loads(out.stdout)
     assert (entry["filename"], entry["namespace"]) == ("tfplan.json", "main")
     failures = {(r["metadata"]["rule_id"], r["metadata"]["resource"]) for r in entry["failures"]}
     assert failures == {("BAS001", "aws_security_group.ssh"), ("BAS001", "aws_security_group.kept")}
     assert all(r["metadata"]["severity"] not in ("high", "critical") for r in entry.get("warnings", []))
     assert out.returncode == 1
-    passing = _cli(str(file), "--format", "conftest", "--fail-on", "critical", "--ignore", "BAS001")
+    passing = scan_cli(str(file), "--format", "conftest", "--fail-on", "critical", "--ignore", "BAS001")
     (entry,) = json.loads(passing.stdout)
     assert "failures" not in entry and 'failures": [' not in passing.stdout  # Atlantis' regex
     assert passing.returncode == 0
 
 
-def test_markdown_summary(tmp_path: Path) -> None:
-    out = _cli(str(_plan(tmp_path)), "--format", "markdown", "--fail-on", "high")
+def test_markdown_summary(tmp_path: Path, scan_cli: Callable[..., Run]) -> None:
+    out = scan_cli(str(_plan(tmp_path)), "--format", "markdown", "--fail-on", "high")
     assert out.stdout.startswith("**iacguard: failed** (2 failures at or above high)")
     rows = [line for line in out.stdout.splitlines() if line.startswith("| high | BAS001")]
     assert len(rows) == 2 and all("tfplan.json:" in row for row in rows)

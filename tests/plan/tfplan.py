@@ -50,19 +50,25 @@ def _module(resources: list[Res], address: str) -> dict[str, Any]:
     by_module: dict[str, list[Res]] = {}
     for r in resources:
         by_module.setdefault(r.module_address, []).append(r)
-    return _module_of(by_module, address)
+    children: dict[str, set[str]] = {}  # module -> its direct children, on the way to any module
+    for module in by_module:
+        parent = ""
+        while parent != module and (child := _child_of(module, parent)):
+            children.setdefault(parent, set()).add(child)
+            parent = child
+    return _module_of(by_module, children, address)
 
 
-def _module_of(by_module: dict[str, list[Res]], address: str) -> dict[str, Any]:
+def _module_of(by_module: dict[str, list[Res]], children: dict[str, set[str]],
+               address: str) -> dict[str, Any]:
     mine = [_planned(r) for r in by_module.get(address, [])]
-    children = sorted({_child_of(m, address) for m in by_module if m != address} - {""})
     module: dict[str, Any] = {}
     if address:
         module["address"] = address
     if mine:
         module["resources"] = mine
-    if children:
-        module["child_modules"] = [_module_of(by_module, c) for c in children]
+    if children.get(address):
+        module["child_modules"] = [_module_of(by_module, children, c) for c in sorted(children[address])]
     return module
 
 

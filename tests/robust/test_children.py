@@ -7,14 +7,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from iacguard.children import run_bounded
 
-from helpers import write
+from helpers import alive, wait_for, write
 
 SPIN_CHART = {
     "c/Chart.yaml": "apiVersion: v2\nname: c\nversion: 0.1.0\n",
@@ -35,23 +34,6 @@ def _children_of(pid: int) -> list[int]:
     return found
 
 
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
-def _wait_for(condition: object, what: str, polls: int = 1200) -> None:
-    """Poll (a hang guard, not a timing assertion): the test asserts states, not durations."""
-    for _ in range(polls):
-        if condition():  # type: ignore[operator]
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"never happened: {what}")
-
-
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to see child processes")
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_signal_kills_the_render_worker_and_exits_with_one_line(tmp_path: Path, signum: int,
@@ -60,7 +42,7 @@ def test_signal_kills_the_render_worker_and_exits_with_one_line(tmp_path: Path, 
     scan = subprocess.Popen([sys.executable, "-m", "iacguard", "scan", str(tmp_path)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        _wait_for(lambda: _children_of(scan.pid), "a render worker started")
+        wait_for(lambda: _children_of(scan.pid), "a render worker started")
         workers = _children_of(scan.pid)
         scan.send_signal(signum)
         _, err = scan.communicate(timeout=120)
@@ -70,7 +52,7 @@ def test_signal_kills_the_render_worker_and_exits_with_one_line(tmp_path: Path, 
     assert scan.returncode == code
     assert err.decode().splitlines() == [
         f"iacguard: stopped by {signal.Signals(signum).name}; nothing reported"]
-    _wait_for(lambda: not any(_alive(w) for w in workers), "the workers are gone", polls=200)
+    wait_for(lambda: not any(alive(w) for w in workers), "the workers are gone", polls=200)
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_CPU semantics checked on Linux")
@@ -88,5 +70,5 @@ def test_the_process_group_dies_with_the_child(tmp_path: Path) -> None:
     done = run_bounded([sys.executable, "-c", script], timeout=120)
     assert (done.returncode, done.timed_out) == (0, False)
     grandchild = int(marker.read_text())
-    _wait_for(lambda: not _alive(grandchild), "the grandchild is gone", polls=200)
+    wait_for(lambda: not alive(grandchild), "the grandchild is gone", polls=200)
     assert os.getpid() != grandchild

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from iacguard_terraform import hcl
+from iacguard_terraform import hcl, semantics
 from iacguard_terraform.loader import collect
 
 from iacguard.config import build_config
@@ -277,3 +277,30 @@ def test_regex_replace_still_expands_groups(tmp_path: Path) -> None:
     result = scan(tmp_path, {"main.tf": locals_file([], 'replace("a-b", "/(\\\\w)-(\\\\w)/", "$2.$1")')})
     assert problems(result) == []
     assert body_of(result, "aws_instance.a")["ami"] == "b.a"
+
+
+def _nested(levels: int, shared: bool) -> list[object]:
+    value: list[object] = [1]
+    for _ in range(levels - 1):
+        value = [value, value] if shared else [value]
+    return value
+
+
+@pytest.mark.parametrize(("value", "outcome"), [
+    # Shared parts count once for each place they appear: 1 + 999 * (1 + 999) values.
+    ([[0] * 999] * 999, None),
+    ([[0] * 999] * 1000, "too large"),
+    (["x" * 16 * 999_998], None),  # a string weighs one value per 16 characters
+    (["x" * 16 * 999_999], "too large"),
+    (_nested(100, shared=False), None),
+    (_nested(101, shared=False), "nested deeper"),
+    # Too deep and, expanded, far too large: the walk reaches the depth first, and says so.
+    (_nested(101, shared=True), "nested deeper"),
+    (_nested(60, shared=True), "too large"),
+])
+def test_mass_limit_counts_every_place_a_shared_part_appears(value: object, outcome: str | None) -> None:
+    if outcome is None:
+        semantics.check_mass(value)
+    else:
+        with pytest.raises(semantics.LimitExceeded, match=outcome):
+            semantics.check_mass(value)
