@@ -39,6 +39,11 @@ def add_walk_options(parser: argparse.ArgumentParser) -> None:
                         help="files and directories to scan; `-` reads a manifest from stdin")
     parser.add_argument("--config", type=Path, help="config file (default: .iacguard.yaml in the "
                         "first scanned directory)")
+    add_path_filters(parser)
+
+
+def add_path_filters(parser: argparse.ArgumentParser) -> None:
+    """Which of the walked paths are skipped: shared by `scan`, `graph` and `pr`."""
     parser.add_argument("--exclude", action="append", metavar="PATTERN",
                         help="skip paths matching PATTERN, with .gitignore semantics, relative to "
                         "the scan root (`deploy/`, `**/test`, `*.tfvars`; repeatable)")

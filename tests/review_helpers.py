@@ -23,6 +23,39 @@ GIT_ENV = {
     "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull,
 }
 
+# A GKE cluster whose private nodes come from a variable default, and a privileged pod:
+# the inputs of the pr tests.
+CLUSTER_TF = """\
+resource "google_container_cluster" "shop" {
+  name     = "shop"
+  location = "europe-west1"
+  private_cluster_config {
+    enable_private_nodes    = var.private_nodes
+    enable_private_endpoint = false
+  }
+}
+"""
+VARIABLES_TF = """\
+variable "private_nodes" {
+  type    = bool
+  default = true
+}
+"""
+POD = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: debug
+  namespace: shop
+spec:
+  automountServiceAccountToken: false
+  containers:
+    - name: c
+      image: busybox:1.36
+      securityContext:
+        privileged: true
+"""
+
 
 class Repo:
     def __init__(self, path: Path) -> None:

@@ -18,6 +18,7 @@ from iacguard.cli_options import (
     UsageError,
     add_gate_options,
     add_loading_options,
+    add_path_filters,
 )
 from iacguard.cli_session import run_config
 from iacguard.cli_suppressions import CONFIG_HELP, _add_suppression_options
@@ -92,11 +93,7 @@ def add_pr_command(subparsers: argparse._SubParsersAction[argparse.ArgumentParse
                     help="write --format to FILE (the summary still goes to stdout)")
     pr.add_argument("--config", type=Path, help=CONFIG_HELP + "; read from the head, used for "
                     "both sides")
-    pr.add_argument("--exclude", action="append", metavar="PATTERN",
-                    help="skip paths matching PATTERN (.gitignore semantics, relative to the "
-                    "scan root; repeatable)")
-    pr.add_argument("--no-gitignore", dest="gitignore", action="store_false", default=None,
-                    help="also scan what .gitignore files ignore")
+    add_path_filters(pr)
     pr.add_argument("--policy-dir", action="append", type=Path, metavar="DIR",
                     help="add the custom policy pack in DIR (repeatable)")
     add_gate_options(pr)

@@ -14,24 +14,8 @@ from iacguard_review.scanning import LoadOptions, Tree, scan_tree
 from iacguard.config import build_config
 from iacguard.plugin import Plugins
 
-from review_helpers import Repo, classes, run_pr
+from review_helpers import CLUSTER_TF, POD, VARIABLES_TF, Repo, classes, run_pr
 
-CLUSTER_TF = """\
-resource "google_container_cluster" "shop" {
-  name     = "shop"
-  location = "europe-west1"
-  private_cluster_config {
-    enable_private_nodes    = var.private_nodes
-    enable_private_endpoint = false
-  }
-}
-"""
-VARIABLES_TF = """\
-variable "private_nodes" {
-  type    = bool
-  default = true
-}
-"""
 SERVICE = """\
 apiVersion: v1
 kind: Service
@@ -42,20 +26,6 @@ spec:
   type: LoadBalancer
   ports:
     - port: 80
-"""
-POD = """\
-apiVersion: v1
-kind: Pod
-metadata:
-  name: debug
-  namespace: shop
-spec:
-  automountServiceAccountToken: false
-  containers:
-    - name: c
-      image: busybox:1.36
-      securityContext:
-        privileged: true
 """
 NODEPORT = """\
 apiVersion: v1

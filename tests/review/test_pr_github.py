@@ -21,24 +21,10 @@ from iacguard.plugin import Plugins, hookimpl, make_plugins
 from iacguard.review import PlatformRegistry, is_summary, marked_fingerprint
 
 from fake_time import FakeTime
-from review_helpers import Repo, run_pr
+from review_helpers import CLUSTER_TF, POD, VARIABLES_TF, Repo, run_pr
 
-CLUSTER_TF = """\
-resource "google_container_cluster" "shop" {
-  name     = "shop"
-  location = "europe-west1"
-  private_cluster_config {
-    enable_private_nodes    = var.private_nodes
-    enable_private_endpoint = false
-  }
-}
-"""
-VARIABLES_TF = 'variable "private_nodes" {\n  type    = bool\n  default = true\n}\n'
 SERVICE = ("apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\n  namespace: shop\n"
            "spec:\n  type: {type}\n  ports:\n    - port: 80\n")
-POD = ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: debug\n  namespace: shop\nspec:\n"
-       "  automountServiceAccountToken: false\n  containers:\n    - name: c\n"
-       "      image: busybox:1.36\n      securityContext:\n        privileged: true\n")
 SELECT = ["--select", "LB002,PN002,ING001,PSC001"]
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@", re.MULTILINE)
 
