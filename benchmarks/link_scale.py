@@ -26,7 +26,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from iacguard_kubernetes.loader import load_text
+from iacguard_builtin.kubernetes.loader import load_text
 from pydantic import BaseModel
 
 from iacguard.checks import CheckContext, CheckFunc

@@ -85,7 +85,7 @@ async def drive(workspace: Path, target: Path, edits: int) -> tuple[float, list[
 
 
 def profile(workspace: Path, target: Path, edits: int) -> None:
-    from iacguard_lsp.analysis import Analysis
+    from iacguard_builtin.lsp.analysis import Analysis
 
     from iacguard.plugin import make_plugins
 

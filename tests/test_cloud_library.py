@@ -1,4 +1,4 @@
-"""The cloud library (`iacguard_cloud`) gives every policy one answer: the Terraform-side and the
+"""The cloud library (`iacguard_builtin.cloud`) gives every policy one answer: the Terraform-side and the
 Kubernetes-side policies agree on the same graph.
 
 Each fixture under `cloud_fixtures/` is a Terraform root with a Kubernetes manifest beside it
@@ -10,10 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from iacguard_cloud.cidrs import is_world, reach, too_broad, world_entries
-from iacguard_cloud.clusters import cloud_of, clusters_of_pool, pools_of
-from iacguard_cloud.nodes import nodes_of
-from iacguard_cloud.subnets import subnet_exposure
+from iacguard_builtin.cloud.cidrs import is_world, reach, too_broad, world_entries
+from iacguard_builtin.cloud.clusters import cloud_of, clusters_of_pool, pools_of
+from iacguard_builtin.cloud.nodes import nodes_of
+from iacguard_builtin.cloud.subnets import subnet_exposure
 from tf_policies.builder import graph_of, ref, tf
 
 from iacguard.graph import ResourceGraph

@@ -108,7 +108,7 @@ def _profiles_plugin(*profiles: str) -> object:
         def iacguard_collect(path: Path, ctx: LoadContext) -> LoadResult | None:
             if path.suffix != ".svc":
                 return None
-            from iacguard_kubernetes.loader import load_text
+            from iacguard_builtin.kubernetes.loader import load_text
 
             resources = []
             for profile in profiles:

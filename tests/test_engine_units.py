@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from iacguard_reporters import json_report
+from iacguard_builtin.reporters import json_report
 
 from iacguard import hookimpl
 from iacguard.checks import CheckContext, CheckRegistry

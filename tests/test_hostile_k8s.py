@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 
 import pytest
-from iacguard_helm import render
-from iacguard_kubernetes import loader as k8s_loader
+from iacguard_builtin.helm import render
+from iacguard_builtin.kubernetes import loader as k8s_loader
 
 from iacguard.config import Config
 from iacguard.loading import LoadContext

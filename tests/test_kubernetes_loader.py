@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from iacguard_kubernetes.loader import load_file
+from iacguard_builtin.kubernetes.loader import load_file
 
 from iacguard.config import Config
 from iacguard.loading import LoadContext

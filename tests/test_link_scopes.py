@@ -11,10 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import iacguard_kubernetes.link as k8s_link
+import iacguard_builtin.kubernetes.link as k8s_link
 import pytest
-from iacguard_kubernetes.loader import load_text
-from iacguard_kubernetes.objects import make_resource, selector_matches
+from iacguard_builtin.kubernetes.loader import load_text
+from iacguard_builtin.kubernetes.objects import make_resource, selector_matches
 
 from iacguard.checks import CheckContext
 from iacguard.config import build_config

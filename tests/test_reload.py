@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from iacguard_reporters import json_report
+from iacguard_builtin.reporters import json_report
 
 from iacguard.config import build_config
 from iacguard.engine import Session, open_session

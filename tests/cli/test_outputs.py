@@ -99,7 +99,7 @@ def test_top_level_help_imports_no_plugin() -> None:
         loaded = _modules_after(argv)
         assert sorted(m for m in loaded if m.startswith(plugin_packages)) == []
     # A subcommand loads them (its options come from plugins).
-    assert "iacguard_kubernetes.plugin" in _modules_after(["scan", "--help"])
+    assert "iacguard_builtin.kubernetes.plugin" in _modules_after(["scan", "--help"])
 
 
 def test_top_level_help_names_the_plugins() -> None:

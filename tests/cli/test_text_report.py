@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-from iacguard_reporters import text_report
+from iacguard_builtin.reporters import text_report
 
 from iacguard.cli import main
 from iacguard.config import build_config

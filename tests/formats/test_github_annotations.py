@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from iacguard_reporters import github_report
+from iacguard_builtin.reporters import github_report
 from synthetic import finding, repository, result
 
 from iacguard.model import ScanError, Severity

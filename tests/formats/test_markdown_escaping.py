@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from iacguard_reporters import markdown_report
+from iacguard_builtin.reporters import markdown_report
 from synthetic import finding, result
 
 from iacguard.model import ScanError, Severity

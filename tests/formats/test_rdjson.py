@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from iacguard_reporters import rdjson_report
+from iacguard_builtin.reporters import rdjson_report
 from synthetic import finding, repository, result
 
 from iacguard.model import Location, Severity

@@ -10,8 +10,8 @@ from typing import Any
 
 import jsonschema
 import pytest
-from iacguard_reporters import sarif_report
-from iacguard_reporters.sarif_report import Limits, gzip_size, sarif_log
+from iacguard_builtin.reporters import sarif_report
+from iacguard_builtin.reporters.sarif_report import Limits, gzip_size, sarif_log
 from synthetic import finding, repository, result
 
 from iacguard.cli import main

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from github.fake_github import EPOCH, FakeGitHub
-from iacguard_github.factory import GitHubFactory
-from iacguard_github.platform import GitHubPlatform
+from iacguard_builtin.github.factory import GitHubFactory
+from iacguard_builtin.github.platform import GitHubPlatform
 
 from fake_time import FakeTime
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from iacguard_github.platform import GitHubPlatform
+from iacguard_builtin.github.platform import GitHubPlatform
 
 from iacguard.review import PublishReport, ReviewComment, publish
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from github.hub import TOKEN, Hub, parse
-from iacguard_github.factory import GitHubFactory, GitHubSettings, settings_from
+from iacguard_builtin.github.factory import GitHubFactory, GitHubSettings, settings_from
 
 from iacguard.plugin import Plugins
 from iacguard.review import PullRequestRefs

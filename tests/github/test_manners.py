@@ -11,8 +11,8 @@ import pytest
 from github.fake_github import EPOCH, TOO_LONG, Fault
 from github.hub import TOKEN, Hub, parse
 from github.scenario import A, B, finding, run
-from iacguard_github.client import GitHubClient, GitHubError
-from iacguard_github.platform import GitHubPlatform
+from iacguard_builtin.github.client import GitHubClient, GitHubError
+from iacguard_builtin.github.platform import GitHubPlatform
 
 from iacguard.review import PostOutcome, finding_marker, scope_of
 

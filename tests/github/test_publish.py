@@ -9,7 +9,7 @@ import pytest
 from github.fake_github import OFF_DIFF
 from github.hub import Hub
 from github.scenario import A, B, C, D, X, finding, run
-from iacguard_github.platform import FIXED_MARKER
+from iacguard_builtin.github.platform import FIXED_MARKER
 
 from iacguard.review import (
     MAX_BODY,

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from fake_gitlab import FakeGitLab
-from iacguard_gitlab.client import GitLabClient, Manners
-from iacguard_gitlab.platform import GitLabPlatform
+from iacguard_builtin.gitlab.client import GitLabClient, Manners
+from iacguard_builtin.gitlab.platform import GitLabPlatform
 
 from fake_time import FakeTime
 

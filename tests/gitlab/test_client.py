@@ -8,7 +8,7 @@ from email.utils import formatdate
 
 import pytest
 from gitlab_lab import BOT, BOT_TOKEN, EPOCH, IID, REFS, Lab
-from iacguard_gitlab.client import GitLabClient, GitLabError
+from iacguard_builtin.gitlab.client import GitLabClient, GitLabError
 from werkzeug.serving import make_server
 
 MR = f"/projects/platform%2Finfra-live/merge_requests/{IID}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from iacguard_gitlab import codequality
+from iacguard_builtin.gitlab import codequality
 
 from iacguard.cli import main
 from iacguard.config import build_config

@@ -7,7 +7,7 @@ import argparse
 
 import pytest
 from gitlab_lab import BOT_TOKEN, IID, REFS, Lab
-from iacguard_gitlab.factory import GitLabFactory, GitLabSettings, settings_from
+from iacguard_builtin.gitlab.factory import GitLabFactory, GitLabSettings, settings_from
 
 from iacguard.plugin import Plugins
 

@@ -4,7 +4,7 @@ each run is a fresh platform (a new CI job), the merge request's state lives in 
 from __future__ import annotations
 
 from gitlab_lab import BOT, IID, OTHER_TOKEN, REFS, Lab
-from iacguard_gitlab.platform import GitLabPlatform
+from iacguard_builtin.gitlab.platform import GitLabPlatform
 
 from iacguard.review import (
     PostOutcome,

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from iacguard_helm import loader
-from iacguard_helm.loader import load_chart, render_error_problem, render_values_profile
-from iacguard_helm.render import RENDER_MEMORY_BYTES
-from iacguard_helm.worker import Rendered
+from iacguard_builtin.helm import loader
+from iacguard_builtin.helm.loader import load_chart, render_error_problem, render_values_profile
+from iacguard_builtin.helm.render import RENDER_MEMORY_BYTES
+from iacguard_builtin.helm.worker import Rendered
 
 from iacguard.cli import main
 from iacguard.config import Config
@@ -124,15 +124,18 @@ def test_render_worker_imports_no_iacguard_package() -> None:
     # there was most of a render's CPU time.
     request = json.dumps({"chart": str(PROFILES_CHART), "values": {}, "release_name": "r",
                           "namespace": "default", "memory": RENDER_MEMORY_BYTES})
-    code = ("import sys\nfrom iacguard_helm.worker import main\nmain()\n"
-            "print(' '.join(sorted(m.split('.')[0] for m in sys.modules)), file=sys.stderr)")
+    code = ("import sys\nfrom iacguard_builtin.helm.worker import main\nmain()\n"
+            "print(' '.join(sorted(sys.modules)), file=sys.stderr)")
     proc = subprocess.run([sys.executable, "-c", code], input=request, capture_output=True,
                           text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr
-    answer, loaded = json.loads(proc.stdout), set(proc.stderr.split())
+    answer, modules = json.loads(proc.stdout), set(proc.stderr.split())
     assert answer["error"] is None and "templates/service.yaml" in answer["manifests"]
-    assert {"iacguard", "iacguard_helm", "helm_python"} & loaded == {"iacguard_helm", "helm_python"}
-    assert {"pydantic", "networkx", "pluggy", "ruamel"} & loaded == set()
+    ours = {m for m in modules if m.split(".")[0] in ("iacguard", "iacguard_builtin")}
+    assert {m for m in ours if not m.startswith("iacguard_builtin.helm")} == {"iacguard_builtin"}
+    assert "iacguard_builtin.helm.worker" in ours
+    loaded = {m.split(".")[0] for m in modules}
+    assert "helm_python" in loaded and {"pydantic", "networkx", "pluggy", "ruamel"} & loaded == set()
 
 
 CHART = "apiVersion: v2\nname: probe\nversion: 0.1.0\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from iacguard_helm.loader import render_values_profile
+from iacguard_builtin.helm.loader import render_values_profile
 
 from iacguard.config import Config
 from iacguard.fs import FileSystem

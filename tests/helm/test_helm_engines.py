@@ -56,7 +56,7 @@ def without_sdk(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_sdk_is_the_default_engine() -> None:
-    from iacguard_helm import engines
+    from iacguard_builtin.helm import engines
 
     assert engines.engine() == "sdk"
     result = _scan()
@@ -97,7 +97,7 @@ def test_without_sdk_a_helm_binary_renders(without_sdk: None, monkeypatch: pytes
         fake.write_text(FAKE_HELM.format(python=sys.executable, log=str(log)), encoding="utf-8")
         fake.chmod(0o755)
         monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ.get('PATH', '')}")
-    from iacguard_helm import engines
+    from iacguard_builtin.helm import engines
 
     assert engines.engine() == "binary"
     result = _scan()
@@ -113,7 +113,7 @@ def test_without_sdk_a_helm_binary_renders(without_sdk: None, monkeypatch: pytes
 
 def test_pure_python_helpers_match_the_sdk() -> None:
     import helm_python as helm
-    from iacguard_helm import engines
+    from iacguard_builtin.helm import engines
 
     for expression in ("a.b=1,c=true", "l[1]=x", r"a.b\.c=v", "x={1,b}", "s=01", "n=null",
                        r"a=x\,y", "l[0].n=1"):
@@ -127,7 +127,7 @@ def test_pure_python_helpers_match_the_sdk() -> None:
 
 
 def test_template_output_is_split_by_source() -> None:
-    from iacguard_helm.engines import split_template_output
+    from iacguard_builtin.helm.engines import split_template_output
 
     text = ("---\n# Source: c/crds/w.yaml\nkind: CustomResourceDefinition\n"
             "---\n# Source: c/templates/a.yaml\nkind: A\n---\n# Source: c/templates/a.yaml\nkind: B\n")

@@ -211,7 +211,7 @@ spec:
 
 
 def test_template_comments_write_no_keys() -> None:
-    from iacguard_helm.sourcemap import template_regions
+    from iacguard_builtin.helm.sourcemap import template_regions
 
     text = ('{{- /*\nSPDX-License-Identifier: APACHE-2.0\n*/}}\n{{/* note: one line */}}\n'
             "kind: ConfigMap\n{{- /* key: inside\n   still: inside */ -}}\ndata:\n  a: b\n")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from iacguard_k8s_policies.dashboard import is_dashboard_image
-from iacguard_k8s_policies.images import parse_image
-from iacguard_k8s_policies.pod_security import HostPathParams, _is_sensitive
-from iacguard_k8s_policies.secrets import credential_in, is_literal, secret_name
+from iacguard_builtin.k8s_policies.dashboard import is_dashboard_image
+from iacguard_builtin.k8s_policies.images import parse_image
+from iacguard_builtin.k8s_policies.pod_security import HostPathParams, _is_sensitive
+from iacguard_builtin.k8s_policies.secrets import credential_in, is_literal, secret_name
 
 from iacguard.checks import CheckContext
 from iacguard.config import Config

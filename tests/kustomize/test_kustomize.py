@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from iacguard_kustomize import loader
-from iacguard_kustomize.loader import build_command, load_directory
+from iacguard_builtin.kustomize import loader
+from iacguard_builtin.kustomize.loader import build_command, load_directory
 
 from iacguard.config import Config
 from iacguard.loading import LoadContext

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from iacguard_kustomize.loader import build_command, load_directory
+from iacguard_builtin.kustomize.loader import build_command, load_directory
 
 from iacguard.config import Config
 from iacguard.fs import FileSystem

@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from iacguard_lsp.diagnostics import rule_url
+from iacguard_builtin.lsp.diagnostics import rule_url
 from lsp_helpers import (
     MAIN_TF,
     VARIABLES_TF,

@@ -66,8 +66,8 @@ def test_workers_fork_from_a_server_that_imported_the_plugins(monkeypatch: pytes
     pool_context(make_plugins(blocked=["helm"]))
     [modules] = preloaded
     assert modules[:2] == ["__main__", "iacguard.parallel"]
-    assert {"iacguard_kubernetes.plugin", "iacguard_terraform.plugin"} <= set(modules)
-    assert "iacguard_helm.plugin" not in modules
+    assert {"iacguard_builtin.kubernetes.plugin", "iacguard_builtin.terraform.plugin"} <= set(modules)
+    assert "iacguard_builtin.helm.plugin" not in modules
 
 
 def test_plugins_registered_in_code_are_never_farmed_out(tmp_path: Path) -> None:

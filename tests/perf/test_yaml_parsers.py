@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from iacguard_kubernetes import yamlsource
-from iacguard_kubernetes.yamlsource import Document, ParseFailure, decode, parse_documents
+from iacguard_builtin.kubernetes import yamlsource
+from iacguard_builtin.kubernetes.yamlsource import Document, ParseFailure, decode, parse_documents
 
 REPO = Path(__file__).resolve().parents[2]
 

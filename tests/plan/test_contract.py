@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from iacguard_plan import plan as planfile
-from iacguard_plan import plugin
+from iacguard_builtin.plan import plan as planfile
+from iacguard_builtin.plan import plugin
 from plan.tfplan import Res, plan
 
 from iacguard.config import build_config

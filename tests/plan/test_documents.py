@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from iacguard_plan import document
+from iacguard_builtin.plan import document
 from plan.tfplan import Res, plan, write
 
 from iacguard.plugin import Plugins

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from iacguard_reporters import markdown_report
+from iacguard_builtin.reporters import markdown_report
 from plan.tfplan import Res, plan, write
 
 from iacguard.cli import main

@@ -16,8 +16,8 @@ from typing import Any
 
 import httpx
 import pytest
-from iacguard_plan import plugin
-from iacguard_plan.server import RunTaskApp, Settings
+from iacguard_builtin.plan import plugin
+from iacguard_builtin.plan.server import RunTaskApp, Settings
 from plan.tfplan import Res, plan
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response

@@ -4,7 +4,7 @@ new, deleted and binary files, quoted names, and the end-of-file marker."""
 from __future__ import annotations
 
 import pytest
-from iacguard_review.diff import DiffError, FileDiff, by_head_path, parse, unquote
+from iacguard_builtin.review.diff import DiffError, FileDiff, by_head_path, parse, unquote
 
 MODIFIED = """\
 diff --git a/main.tf b/main.tf

@@ -8,8 +8,8 @@ import json
 from pathlib import Path, PurePosixPath
 
 import pytest
-from iacguard_review.git import Repository
-from iacguard_review.scanning import LoadOptions, Tree, scan_tree
+from iacguard_builtin.review.git import Repository
+from iacguard_builtin.review.scanning import LoadOptions, Tree, scan_tree
 
 from iacguard.config import build_config
 from iacguard.plugin import Plugins

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from github.fake_github import FakeGitHub, served
 from github.hub import TOKEN, fake_time
-from iacguard_github.factory import GitHubFactory
-from iacguard_github.platform import FIXED_MARKER
+from iacguard_builtin.github.factory import GitHubFactory
+from iacguard_builtin.github.platform import FIXED_MARKER
 
 from iacguard.plugin import Plugins, hookimpl, make_plugins
 from iacguard.review import PlatformRegistry, is_summary, marked_fingerprint

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 
-from iacguard_review.anchors import Anchor
-from iacguard_review.classify import Classification, NewFinding
-from iacguard_review.render import (
+from iacguard_builtin.review.anchors import Anchor
+from iacguard_builtin.review.classify import Classification, NewFinding
+from iacguard_builtin.review.render import (
     Compared,
     comment_body,
     first_sentence,
@@ -16,7 +16,7 @@ from iacguard_review.render import (
     summary_key,
     summary_markdown,
 )
-from iacguard_review.scanning import Scanned
+from iacguard_builtin.review.scanning import Scanned
 
 from iacguard.model import Finding, Location, PolicyMeta, ResourceRef, Severity
 from iacguard.review import ReviewComment, marked_fingerprint

@@ -6,11 +6,11 @@ from __future__ import annotations
 import os
 from pathlib import Path, PurePosixPath
 
-from iacguard_review.anchors import Anchor, anchor
-from iacguard_review.classify import classify
-from iacguard_review.diff import by_head_path, parse
-from iacguard_review.git import Repository
-from iacguard_review.scanning import Scanned, Tree, TreeScan
+from iacguard_builtin.review.anchors import Anchor, anchor
+from iacguard_builtin.review.classify import classify
+from iacguard_builtin.review.diff import by_head_path, parse
+from iacguard_builtin.review.git import Repository
+from iacguard_builtin.review.scanning import Scanned, Tree, TreeScan
 
 from iacguard.model import (
     Finding,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from iacguard_helm.deterministic import FIXED_UUID, rewrite_template
-from iacguard_reporters.json_report import render as render_json
+from iacguard_builtin.helm.deterministic import FIXED_UUID, rewrite_template
+from iacguard_builtin.reporters.json_report import render as render_json
 
 from iacguard.plugin import Plugins
 from iacguard.reporting import RenderOptions

@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from iacguard_kustomize.build import build
-from iacguard_kustomize.loader import build_command
-from iacguard_kustomize.remote import is_remote
+from iacguard_builtin.kustomize.build import build
+from iacguard_builtin.kustomize.loader import build_command
+from iacguard_builtin.kustomize.remote import is_remote
 
 from iacguard.config import Config
 from iacguard.loading import LoadContext

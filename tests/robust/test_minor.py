@@ -7,9 +7,9 @@ import signal
 from pathlib import Path
 
 import pytest
-from iacguard_helm.render import died_message
-from iacguard_terraform.functions import builtin
-from iacguard_terraform.semantics import EvalError
+from iacguard_builtin.helm.render import died_message
+from iacguard_builtin.terraform.functions import builtin
+from iacguard_builtin.terraform.semantics import EvalError
 
 from iacguard.plugin import Plugins
 

@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from iacguard_kustomize.loader import build_command
+from iacguard_builtin.kustomize.loader import build_command
 from supp_helpers import SSH_RULE, by_rule, scan_json, states, write
 
 from iacguard.config import build_config

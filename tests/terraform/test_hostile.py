@@ -8,8 +8,8 @@ import time
 from pathlib import Path
 
 import pytest
-from iacguard_terraform import hcl, semantics
-from iacguard_terraform.loader import collect
+from iacguard_builtin.terraform import hcl, semantics
+from iacguard_builtin.terraform.loader import collect
 
 from iacguard.config import build_config
 from iacguard.loading import LoadContext, LoadResult

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from iacguard_terraform.functions import builtin
-from iacguard_terraform.loader import collect
-from iacguard_terraform.semantics import EvalError
+from iacguard_builtin.terraform.functions import builtin
+from iacguard_builtin.terraform.loader import collect
+from iacguard_builtin.terraform.semantics import EvalError
 
 from iacguard.children import run_bounded
 from iacguard.config import build_config
@@ -25,8 +25,8 @@ def call(name: str, *args: Any) -> Any:
 def test_catastrophic_backtracking_pattern_finishes_within_a_cpu_limit() -> None:
     """`(a+)+$` on 40 a's and a '!' never finishes with a backtracking engine: the child
     is killed by its CPU limit (SIGXCPU) and the assertion fails; RE2 answers at once."""
-    code = ("from iacguard_terraform.functions import builtin\n"
-            "from iacguard_terraform.semantics import EvalError\n"
+    code = ("from iacguard_builtin.terraform.functions import builtin\n"
+            "from iacguard_builtin.terraform.semantics import EvalError\n"
             "for fn, args in [('regexall', ('(a+)+$', 'a' * 40 + '!')),\n"
             "                 ('replace', ('a' * 40 + '!', '/(a|aa)+$/', 'x')),\n"
             "                 ('regex', ('(x+x+)+y', 'x' * 5000))]:\n"

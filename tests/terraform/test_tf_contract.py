@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from iacguard_terraform import loader
-from iacguard_terraform import plugin as terraform_plugin
+from iacguard_builtin.terraform import loader
+from iacguard_builtin.terraform import plugin as terraform_plugin
 
 from iacguard import hookimpl
 from iacguard.config import build_config

@@ -9,7 +9,7 @@ import json
 import shutil
 from pathlib import Path
 
-from iacguard_terraform.loader import collect
+from iacguard_builtin.terraform.loader import collect
 
 from iacguard.config import build_config
 from iacguard.engine import open_session

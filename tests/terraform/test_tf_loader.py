@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from iacguard_terraform.loader import called_directories, collect
+from iacguard_builtin.terraform.loader import called_directories, collect
 
 from iacguard.config import build_config
 from iacguard.engine import open_session

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from iacguard_terraform.loader import collect
+from iacguard_builtin.terraform.loader import collect
 
 from iacguard.config import build_config
 from iacguard.engine import scan as engine_scan
@@ -161,7 +161,7 @@ def test_scanning_a_manifest_read_by_terraform_reports_it_once(tmp_path: Path, p
 
 
 def test_commented_out_module_calls_do_not_hide_a_root(tmp_path: Path) -> None:
-    from iacguard_terraform.loader import called_directories
+    from iacguard_builtin.terraform.loader import called_directories
 
     (tmp_path / "legacy").mkdir()
     (tmp_path / "legacy" / "main.tf").write_text('resource "aws_security_group" "x" {\n  name = "x"\n}\n')

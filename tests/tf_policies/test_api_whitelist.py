@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from iacguard_tf_policies.api_whitelist import cluster_api_cidr_not_approved, cluster_api_open_to_world
-from iacguard_tf_policies.common import CidrPolicy
+from iacguard_builtin.tf_policies.api_whitelist import (
+    cluster_api_cidr_not_approved,
+    cluster_api_open_to_world,
+)
+from iacguard_builtin.tf_policies.common import CidrPolicy
 
 from iacguard.model import Resource, Severity
 from iacguard.values import Unknown

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from iacguard_cloud.cidrs import is_world
-from iacguard_cloud.ports import port_range
-from iacguard_cloud.settings import attr, fmt
-from iacguard_tf_policies.common import CidrPolicy
+from iacguard_builtin.cloud.cidrs import is_world
+from iacguard_builtin.cloud.ports import port_range
+from iacguard_builtin.cloud.settings import attr, fmt
+from iacguard_builtin.tf_policies.common import CidrPolicy
 from pydantic import ValidationError
 
 from iacguard.values import Unknown

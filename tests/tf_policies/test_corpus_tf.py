@@ -15,7 +15,7 @@ from iacguard.plugin import Plugins
 
 from helpers import scan
 
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("iacguard_terraform.loader") is None,
+pytestmark = pytest.mark.skipif(importlib.util.find_spec("iacguard_builtin.terraform.loader") is None,
                                 reason="the Terraform loader plugin is not built yet")
 
 # (file relative to terragoat/, line, policy id), each read off the corpus by hand.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from iacguard_tf_policies.cluster import (
+from iacguard_builtin.tf_policies.cluster import (
     cluster_audit_logging_disabled,
     cluster_dashboard_enabled,
     cluster_legacy_authorization,
@@ -10,9 +10,9 @@ from iacguard_tf_policies.cluster import (
     cluster_secrets_not_encrypted,
     cluster_static_credentials,
 )
-from iacguard_tf_policies.credentials import HardCodedCredentialParams, hard_coded_credentials
-from iacguard_tf_policies.internal_lb import PublicCloudLbParams, public_cloud_load_balancer
-from iacguard_tf_policies.metadata import (
+from iacguard_builtin.tf_policies.credentials import HardCodedCredentialParams, hard_coded_credentials
+from iacguard_builtin.tf_policies.internal_lb import PublicCloudLbParams, public_cloud_load_balancer
+from iacguard_builtin.tf_policies.metadata import (
     HopLimitParams,
     gke_node_metadata_exposed,
     imds_hop_limit_reaches_pods,

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from iacguard_tf_policies.bastion import (
+from iacguard_builtin.tf_policies.bastion import (
     BastionParams,
     NodeBastionParams,
     admin_port_not_from_bastion,
     admin_port_open_to_world,
     bastion_open_to_world,
 )
-from iacguard_tf_policies.private_nodes import node_group_in_public_subnet, node_public_ip
+from iacguard_builtin.tf_policies.private_nodes import node_group_in_public_subnet, node_public_ip
 
 from iacguard.model import Edge, Resource
 from iacguard.values import Unknown

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from iacguard_tf_policies import plugin
+from iacguard_builtin.tf_policies import plugin
 
 from iacguard.checks import CheckRegistry
 from iacguard.values import Unknown

@@ -1,4 +1,0 @@
-"""Check templates: generic, parameterised checks a `policy.yaml` uses without Python.
-
-The public surface for policy packs and other plugins is `iacguard_templates.api`.
-"""
