@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -134,3 +135,31 @@ def test_template_output_is_split_by_source() -> None:
     manifests, crds = split_template_output(text)
     assert manifests == {"c/templates/a.yaml": "kind: A\n---\nkind: B\n"}
     assert crds == {"c/crds/w.yaml": "kind: CustomResourceDefinition\n"}
+
+
+def test_an_installed_sdk_whose_library_does_not_load_is_no_engine(tmp_path: Path) -> None:
+    """The Alpine state: pip found no musllinux wheel, installed helm-python-sdk's sdist,
+    which builds without its native library, so `import helm_python` raises the SDK's
+    HelmLibraryError. Reproduced here with HELM_C_LIB naming a file that is no library (the
+    SDK tries it first). The scan must go on exactly as with no SDK, saying why."""
+    not_a_library = tmp_path / "libhelm_c.so"
+    not_a_library.write_text("not an ELF file\n", encoding="utf-8")
+    empty_path = tmp_path / "bin"
+    empty_path.mkdir()  # no `helm` binary either
+    env = {**os.environ, "HELM_C_LIB": str(not_a_library), "PATH": str(empty_path)}
+    proc = subprocess.run([sys.executable, "-m", "iacguard", "scan", str(EXAMPLE), "-f", "json",
+                           "--no-cache"],
+                          capture_output=True, text=True, env=env, timeout=300, check=False)
+    assert proc.returncode == 1, proc.stderr  # findings, not a crash
+    assert "Traceback" not in proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["errors"] == []
+    not_rendered = [f for f in report["findings"] if "no Helm engine is available" in f["message"]]
+    assert sorted(f["location"]["path"] for f in not_rendered) == [
+        "charts/storefront/Chart.yaml", "terraform/main.tf"]
+    assert all("native library does not load" in f["message"] for f in not_rendered)
+    # The Terraform findings are those of a scan with a working engine.
+    with_sdk = {(f.rule_id, f.location.path, f.location.start_line) for f in _scan().findings
+                if f.location.path.startswith("terraform/")}
+    assert with_sdk <= {(f["rule_id"], f["location"]["path"], f["location"]["start_line"])
+                        for f in report["findings"]}

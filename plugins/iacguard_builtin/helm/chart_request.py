@@ -45,7 +45,7 @@ def render_request(request: ChartRequest, ctx: LoadContext) -> LoadResult:
         return LoadResult(problems=[_at_origin(request, f"chart {ctx.relpath(chart_dir)!r} is not a "
                                                f"local chart directory (no {CHART_FILE})")])
     if engines.engine() == "none":  # at the helm_release: its Terraform findings are unaffected
-        return LoadResult(problems=[_at_origin(request, engines.NO_ENGINE)])
+        return LoadResult(problems=[_at_origin(request, engines.no_engine_message())])
     escaping = escaping_symlinks(chart_dir, ctx.fs)
     too_large = chart_size_problem(chart_dir, ctx.fs)
     if escaping or too_large:

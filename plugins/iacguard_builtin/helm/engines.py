@@ -25,6 +25,14 @@ Engine = Literal["sdk", "binary", "none"]
 HELM_BINARY = "helm"
 NO_ENGINE = ("chart not rendered: no Helm engine is available (install helm-python-sdk, "
              "`pip install helm-python-sdk`, or put a `helm` binary on PATH)")
+
+
+def no_engine_message() -> str:
+    """NO_ENGINE, with the reason the SDK is out when it is installed but cannot load."""
+    problem = sdk_problem()
+    if problem is None or problem.endswith("not installed"):
+        return NO_ENGINE
+    return f"{NO_ENGINE}; {problem}"
 _SOURCE = re.compile(r"^# Source: (.+)$", re.MULTILINE)
 
 
@@ -32,12 +40,27 @@ class HelmUnavailable(RuntimeError):
     """Raised by a helper when neither engine can answer (the caller reports it)."""
 
 
-def sdk_available() -> bool:
+def sdk_problem() -> str | None:
+    """Why the SDK cannot render here, or None when it can.
+
+    Importing `helm_python` loads its native library. Where pip found no wheel for the
+    platform (Alpine's musl, glibc < 2.28) it installs the sdist, which builds without the
+    library unless Go is present; the import then raises the SDK's own `HelmLibraryError`,
+    not ImportError. Either way the SDK is simply not an engine here.
+    """
     try:
-        import helm_python  # noqa: F401  # the native library loads on first use only
+        import helm_python  # noqa: F401
     except ImportError:
-        return False
-    return True
+        return "helm-python-sdk is not installed"
+    except Exception:  # HelmLibraryError: no library, or one built for another libc or machine
+        # Not the SDK's text: it names local paths, and the finding's fingerprint must not.
+        return ("helm-python-sdk is installed but its native library does not load on this "
+                "system (no build for its libc or architecture)")
+    return None
+
+
+def sdk_available() -> bool:
+    return sdk_problem() is None
 
 
 def helm_binary() -> str | None:
@@ -216,7 +239,7 @@ def render_with_binary(chart_dir: Path, values: dict[str, Any], *, release_name:
     """Render with `helm template`; `RuntimeError` with Helm's message when it fails."""
     binary = helm_binary()
     if binary is None:
-        raise HelmUnavailable(NO_ENGINE)
+        raise HelmUnavailable(no_engine_message())
     import json
 
     with tempfile.TemporaryDirectory(prefix="iacguard-helm-") as home:

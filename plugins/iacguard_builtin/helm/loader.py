@@ -490,7 +490,7 @@ def render_chart_dir(chart_dir: Path, ctx: LoadContext) -> LoadResult:
     result.problems.extend(_problem(chart_file, f"chart not rendered as configured: {e}")
                            for e in option_errors)
     if engines.engine() == "none":  # one finding for the chart, not one per values profile
-        result.problems.append(_problem(chart_file, engines.NO_ENGINE))
+        result.problems.append(_problem(chart_file, engines.no_engine_message()))
         return result
     escaping = escaping_symlinks(chart_dir, ctx.fs)
     too_large = chart_size_problem(chart_dir, ctx.fs)

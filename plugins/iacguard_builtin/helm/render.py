@@ -51,7 +51,7 @@ def render_chart(
     """
     chosen = engines.engine()
     if chosen == "none":
-        return Rendered(chart_name=chart_dir.name, error=RenderError(engines.NO_ENGINE))
+        return Rendered(chart_name=chart_dir.name, error=RenderError(engines.no_engine_message()))
     if chosen == "binary":
         return _render_with_binary(chart_dir, values, release_name=release_name, namespace=namespace)
     try:

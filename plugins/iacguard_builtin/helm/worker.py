@@ -97,7 +97,7 @@ def render_chart_in_process(
 ) -> Rendered:
     """The render itself, in the calling process: unbounded in time and memory, so only for
     the child process of `render_chart`."""
-    import helm_python as helm  # the native library loads on first use only
+    import helm_python as helm  # only once engines chose the SDK: importing it loads the library
 
     try:
         chart = helm.Chart.load(str(chart_dir))
