@@ -33,9 +33,9 @@ from iacguard.cli_options import (
 from iacguard.cli_session import loaded_session, run_config
 from iacguard.cli_suppressions import (
     _add_config_file_options,
-    _add_suppression_options,
     add_baseline_command,
     add_config_command,
+    add_suppression_options,
     effective_params,
 )
 from iacguard.config import Config, build_config
@@ -87,7 +87,7 @@ def build_parser(plugins: Plugins | None) -> tuple[argparse.ArgumentParser, list
     add_gate_options(scan)
     add_loading_options(scan)
     _add_limits(scan)
-    _add_suppression_options(scan)
+    add_suppression_options(scan)
     scan.add_argument("--in-context", action="store_true",
                       help="each FILE stands for what it belongs to (its Helm chart, "
                       "kustomization or Terraform root, else its folder), scanned without "

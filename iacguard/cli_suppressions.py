@@ -32,7 +32,9 @@ def _add_config_file_options(parser: argparse.ArgumentParser, config: bool = Tru
                         f"repository's config cannot loosen (default: ${ORG_CONFIG_ENV})")
 
 
-def _add_suppression_options(scan: argparse.ArgumentParser) -> None:
+def add_suppression_options(scan: argparse.ArgumentParser) -> None:
+    """--baseline, --report-unused-suppressions and the config-file options: every command
+    that gates on findings (`scan`, plugins' commands such as `pr`) takes them from here."""
     scan.add_argument("--baseline", type=Path, metavar="FILE",
                       help="report and gate only findings not in this baseline "
                       "(`iacguard baseline create`); baselined ones are shown as suppressed")

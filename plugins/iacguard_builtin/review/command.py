@@ -21,7 +21,7 @@ from iacguard.cli_options import (
     add_path_filters,
 )
 from iacguard.cli_session import run_config
-from iacguard.cli_suppressions import CONFIG_HELP, _add_suppression_options
+from iacguard.cli_suppressions import CONFIG_HELP, add_suppression_options
 from iacguard.config import Config
 from iacguard.errors import IacguardError
 from iacguard.plugin import Plugins
@@ -97,7 +97,7 @@ def add_pr_command(subparsers: argparse._SubParsersAction[argparse.ArgumentParse
     pr.add_argument("--policy-dir", action="append", type=Path, metavar="DIR",
                     help="add the custom policy pack in DIR (repeatable)")
     add_gate_options(pr)
-    _add_suppression_options(pr)
+    add_suppression_options(pr)
     add_loading_options(pr)
     names = plugins.addoption(pr)
     for factory in registry.factories():
