@@ -49,10 +49,19 @@ class Located:
     """How the pipeline turns spans into reported locations (relative to the scan root)."""
 
     relpath: Callable[[Path], str]
+    # file -> reported path: tens of thousands of spans name a few hundred files, and
+    # `relpath` (pathlib, os.path.relpath) was a fifth of a warm corpus scan.
+    _paths: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    def path_of(self, file: str) -> str:
+        known = self._paths.get(file)
+        if known is None:
+            known = self._paths[file] = self.relpath(Path(file))
+        return known
 
     def location(self, span: SourceSpan) -> Location:
         return Location(
-            path=self.relpath(Path(span.file)),
+            path=self.path_of(span.file),
             start_line=span.start_line,
             end_line=max(span.end_line, span.start_line),
             start_col=span.start_col,

@@ -56,7 +56,7 @@ class SuppressionStage:
         keys = {m.id: rule_keys(m) for m in self.catalogue}
         all_keys = list(keys.values())
         inline = comment_directives(sorted(set(self.comments), key=_comment_order),
-                                    lambda f: self.where.relpath(Path(f)))
+                                    self.where.path_of)
         by_line: dict[tuple[str, int], list[Written]] = {}
         for w in inline:
             by_line.setdefault((w.path, w.line), []).append(w)
