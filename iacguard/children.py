@@ -16,6 +16,7 @@ import subprocess
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import IO
 
 _live: dict[int, subprocess.Popen[bytes]] = {}
 _lock = threading.Lock()
@@ -67,6 +68,31 @@ def run_bounded(command: Sequence[str], *, timeout: float, input: bytes | None =
         _kill(proc)  # the group: grandchildren the child left behind
         with _lock:
             _live.pop(proc.pid, None)
+
+
+def spawn(command: Sequence[str], *, stderr: int | IO[bytes]) -> subprocess.Popen[bytes]:
+    """Start a long-lived child (pipes on stdin and stdout) in its own process group,
+    registered until `reap`: `kill_all` ends it too. Raises `OSError` when it cannot start."""
+    global started
+    proc = subprocess.Popen(list(command), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=stderr, start_new_session=True)
+    with _lock:
+        _live[proc.pid] = proc
+        started += 1
+    return proc
+
+
+def reap(proc: subprocess.Popen[bytes]) -> int:
+    """Kill a child `spawn` started (its group), wait for it; its return code."""
+    _kill(proc)
+    for stream in (proc.stdin, proc.stdout):
+        if stream is not None:
+            with contextlib.suppress(OSError):
+                stream.close()
+    returncode = proc.wait()
+    with _lock:
+        _live.pop(proc.pid, None)
+    return returncode
 
 
 def _kill(proc: subprocess.Popen[bytes]) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from iacguard import children
+from iacguard_builtin.helm import render
+
 from iacguard.config import build_config
 from iacguard.engine import open_session
 from iacguard.plugin import Plugins
@@ -59,10 +60,10 @@ def test_a_chart_stops_rendering_profiles_when_its_unit_budget_is_spent(plugins:
     session = open_session(plugins, config, [tmp_path])
     clock = Ticking(40)  # unit opens at 40 (budget to 140); renders asked at 80, 120, 160, 200
     session.clock = clock
-    before = children.started
+    before = render.requests
     session.load([tmp_path])
     result, _ = session.check()
-    assert children.started - before == 2  # two renders ran; the other two never started
+    assert render.requests - before == 2  # two renders ran; the other two never started
     assert session.budget.units_out_of_budget == 2
     refused = [f for f in result.findings if "time budget (100 s, --unit-budget)" in f.message]
     assert len(refused) == 1  # one finding naming both profiles

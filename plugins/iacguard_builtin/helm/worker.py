@@ -1,6 +1,6 @@
-"""The render worker: `python -m iacguard_builtin.helm.worker`, one render per process (`render.py`
-says why a process). A chart is rendered once per values profile, so the worker's start-up is
-paid many times a scan: it imports the standard library, helm-python-sdk and
+"""The render worker: `python -m iacguard_builtin.helm.worker` (`render.py` says why a separate
+process), one render per process, or with `--serve` many in turn. A chart is rendered once per
+values profile, so the worker's start-up matters: it imports the standard library, helm-python-sdk and
 `iacguard_builtin.helm.deterministic` only, never the `iacguard` package (pydantic, networkx, the
 plugin machinery), whose import was most of a render's CPU time.
 """
@@ -61,16 +61,31 @@ def locate_error(message: str, chart_dir: Path) -> RenderError:
     return RenderError(message)
 
 
-def main() -> None:
-    """`python -m iacguard_builtin.helm.worker`: one render request (JSON) on stdin, `Rendered` on stdout."""
-    request = json.loads(sys.stdin.read())
-    memory = int(request["memory"])
+def _limit(request: dict[str, Any]) -> None:
+    """This render's address space and CPU time, as soft limits (a later render may raise
+    them again: the hard limits are left as they were)."""
     try:
         import resource
 
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        _, hard_memory = resource.getrlimit(resource.RLIMIT_AS)
+        memory = int(request["memory"])
+        if hard_memory == resource.RLIM_INFINITY or memory <= hard_memory:
+            resource.setrlimit(resource.RLIMIT_AS, (memory, hard_memory))
+        cpu = request.get("cpu_seconds")
+        if cpu is not None:
+            used = resource.getrusage(resource.RUSAGE_SELF)
+            _, hard_cpu = resource.getrlimit(resource.RLIMIT_CPU)
+            soft = int(used.ru_utime + used.ru_stime) + 1 + int(cpu)
+            if hard_cpu == resource.RLIM_INFINITY or soft <= hard_cpu:
+                resource.setrlimit(resource.RLIMIT_CPU, (soft, hard_cpu))
     except (ImportError, ValueError, OSError):
-        pass  # no address-space limits here (Windows, or a lower hard limit): the deadline still holds
+        pass  # no such limits here (Windows, or lower hard limits): the deadline still holds
+
+
+def answer(request: dict[str, Any]) -> dict[str, Any]:
+    """One render request -> the `Rendered` answer as JSON-ready data."""
+    _limit(request)
+    memory = int(request["memory"])
     chart_dir = Path(request["chart"])
     try:
         with deterministic_chart(chart_dir) as fixed:  # fixed randomness and clock: see deterministic.py
@@ -85,7 +100,32 @@ def main() -> None:
     out = asdict(rendered)
     if rendered.error is not None and rendered.error.file is not None:
         out["error"]["file"] = str(rendered.error.file)
-    sys.stdout.write(json.dumps(out))
+    return out
+
+
+def main() -> None:
+    """`python -m iacguard_builtin.helm.worker`: one render request (JSON) on stdin, `Rendered` on stdout."""
+    sys.stdout.write(json.dumps(answer(json.loads(sys.stdin.read()))))
+
+
+def serve(idle_seconds: float) -> None:
+    """`python -m iacguard_builtin.helm.worker --serve IDLE`: a request per line on stdin, an
+    answer per line on stdout, until stdin closes (the parent is gone) or stays idle.
+
+    Starting Python and loading Helm's Go library cost ~100x a typical render, and a chart is
+    rendered once per values profile, so one process serves many renders. Each render still
+    has its own CPU-time and memory limits (`_limit`), and the parent kills the process when
+    a render outlives its deadline (then the next render starts a fresh one).
+    """
+    import select
+
+    while True:
+        ready, _, _ = select.select([sys.stdin], [], [], idle_seconds)
+        line = sys.stdin.readline() if ready else ""
+        if not line:
+            return
+        sys.stdout.write(json.dumps(answer(json.loads(line))) + "\n")
+        sys.stdout.flush()
 
 
 def render_chart_in_process(
@@ -132,4 +172,7 @@ def kept(name: str, manifests: dict[str, str], crds: dict[str, str]) -> Rendered
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["--serve"]:
+        serve(float(sys.argv[2]))
+    else:
+        main()
