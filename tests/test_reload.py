@@ -258,3 +258,17 @@ def test_the_largest_corpus_module_after_a_moved_block_equals_a_fresh_scan(
     fresh.fs = session.fs
     fresh.load([root])
     assert _report(session) == _report(fresh)
+
+
+def test_an_edit_re_asks_only_the_claims_that_read_the_file(plugins: Plugins, tree: Path) -> None:
+    session = _session(plugins, tree)
+    asked = session.planner.claims_made
+    write(tree, {"modules/sg/main.tf": SG_MODULE.replace("10.0.0.0/8", "0.0.0.0/0")})
+    session.reload(tree / "modules/sg/main.tf")
+    # The module's own directory reads it; prod and dev only listed the module's directory.
+    assert session.planner.claims_made - asked == 1
+    asked = session.planner.claims_made
+    write(tree, {"modules/sg/extra.tf": 'resource "aws_s3_bucket" "b" {}\n'})
+    session.reload(tree / "modules/sg/extra.tf")
+    assert session.planner.claims_made - asked >= 3  # a new entry: the callers claim again
+    assert _report(session) == _fresh(plugins, tree)
