@@ -65,6 +65,9 @@ class LineMap:
         self.starts = [c.offset + 1 for c in old]  # first line of each block, 1-based
         self.ends = [c.offset + c.text.count("\n") + 1 for c in old]
         self.deltas = [n.offset - o.offset for o, n in zip(old, new, strict=True)]
+        # Spans already moved, by identity: parsed blocks are shared by every root that reads
+        # the file, so their spans are moved once per edit, not once per root.
+        self.spans: dict[int, tuple[SourceSpan, SourceSpan]] = {}
 
     def delta(self, first: int, last: int) -> int:
         i = bisect.bisect_right(self.starts, first) - 1
@@ -73,15 +76,21 @@ class LineMap:
         return self.deltas[i]
 
 
-def _moved(ctx: LoadContext, old_digest: str, data: bytes) -> LineMap:
+def _moved(ctx: LoadContext, old_digest: str, new_digest: str, data: bytes) -> LineMap:
+    key = ("tf-line-map", old_digest, new_digest)
+    found = ctx.memo.peek(key)
+    if isinstance(found, LineMap):
+        return found
     old = layout(ctx.memo, old_digest, None)
     try:
-        new = layout(ctx.memo, digest(data), decode_text(data, "utf-8-sig"))
+        new = layout(ctx.memo, new_digest, decode_text(data, "utf-8-sig"))
     except UnicodeDecodeError:
         raise NotMoved("not text") from None
     if old is None or new is None or [c.text for c in old] != [c.text for c in new]:
         raise NotMoved("blocks changed")
-    return LineMap(old, new)
+    lines = LineMap(old, new)
+    ctx.memo.put(key, lines)
+    return lines
 
 
 # -- replaying what the previous load observed --------------------------------------------
@@ -94,11 +103,12 @@ def _replay(fs: FileSystem, ctx: LoadContext, previous: Previous) -> dict[str, L
                 data = fs.read_bytes(path)
             except OSError:
                 raise NotMoved(f"{key} is gone") from None
-            if digest(data) != value:
+            now = digest(data)
+            if now != value:
                 if not key.endswith(".tf") or key in previous.data_files or \
                         str(path.resolve()) in previous.data_files:
                     raise NotMoved(f"{key} changed")
-                moved[key] = _moved(ctx, value, data)
+                moved[key] = _moved(ctx, value, now, data)
         elif kind == "stat":
             if fs.kind(path) != value:
                 raise NotMoved(f"{key} is now {fs.kind(path)}")
@@ -125,16 +135,19 @@ class _Mover:
         lines = self.moved.get(span.file)
         if lines is None or span.precision == "file":  # only the file is known: no lines
             return span
+        done = lines.spans.get(id(span))
+        if done is not None and done[0] is span:
+            return done[1]
         delta = lines.delta(span.start_line, span.end_line)
-        if delta == 0:
-            return span
         # Validated when it was made; only its lines change (model_copy costs ~5x more).
-        return SourceSpan.model_construct(
+        moved = span if delta == 0 else SourceSpan.model_construct(
             file=span.file, start_line=span.start_line + delta, start_col=span.start_col,
             end_line=span.end_line + delta, end_col=span.end_col, precision=span.precision)
+        lines.spans[id(span)] = (span, moved)
+        return moved
 
     def text(self, text: str) -> None:
-        if any(name in text for name in self.named):
+        if ":" in text and any(name in text for name in self.named):
             raise NotMoved(f"a message names a moved line: {text[:80]}")
 
     def provenance(self, prov: Provenance) -> Provenance:
@@ -154,19 +167,26 @@ class _Mover:
                                        "description": f"{head}{rel}:{span.start_line}"})
 
     def resource(self, resource: Resource) -> Resource:
+        moved = self.moved
         update: dict[str, Any] = {}
         origin = self.span(resource.origin)
         if origin is not resource.origin:
             update["origin"] = origin
-        changed = _mapped(resource.source_map, self.span)
-        if changed is not None:
-            update["source_map"] = changed
-        provenance = _mapped(resource.provenance, self.provenance)
-        if provenance is not None:
-            update["provenance"] = provenance
-        enclosing = tuple(self.span(s) for s in resource.enclosing)
-        if any(a is not b for a, b in zip(enclosing, resource.enclosing, strict=True)):
-            update["enclosing"] = enclosing
+        if any(s.file in moved for s in resource.source_map.values()):
+            changed = _mapped(resource.source_map, self.span)
+            if changed is not None:
+                update["source_map"] = changed
+        if any(p.span is not None and p.span.file in moved for p in resource.provenance.values()):
+            provenance = _mapped(resource.provenance, self.provenance)
+            if provenance is not None:
+                update["provenance"] = provenance
+        else:
+            for prov in resource.provenance.values():
+                self.text(prov.description)
+        if any(s.file in moved for s in resource.enclosing):
+            enclosing = tuple(self.span(s) for s in resource.enclosing)
+            if any(a is not b for a, b in zip(enclosing, resource.enclosing, strict=True)):
+                update["enclosing"] = enclosing
         return resource.model_copy(update=update) if update else resource
 
     def problem(self, problem: LoadProblem) -> LoadProblem:
