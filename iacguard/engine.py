@@ -95,14 +95,27 @@ class Unit:
     scope: str = "."
     resources: list[Resource] = field(default_factory=list)  # with their scope set
     not_checked: bool = False  # the scan's deadline passed first: load it next time
+    _files: frozenset[Path] | None = field(default=None, repr=False, compare=False)
+    _consumed: frozenset[Path] | None = field(default=None, repr=False, compare=False)
 
     @property
     def inputs(self) -> Inputs:
         return self.result.inputs
 
-    def files(self) -> set[Path]:
-        owned = self.claim.owns if self.claim is not None else ()
-        return {self.path, *(Path(p).resolve() for p in (*owned, *self.result.consumed))}
+    def files(self) -> frozenset[Path]:
+        """The unit's path, what its claim owns and what it consumed, resolved (once: every
+        refresh and check asks, and resolving is a system call per path)."""
+        if self._files is None:
+            owned = self.claim.owns if self.claim is not None else ()
+            self._files = frozenset({self.path, *(Path(p).resolve()
+                                                  for p in (*owned, *self.result.consumed))})
+        return self._files
+
+    def consumed(self) -> frozenset[Path]:
+        """The files it consumed while loading besides its own path, resolved (once)."""
+        if self._consumed is None:
+            self._consumed = frozenset(Path(p).resolve() for p in self.result.consumed) - {self.path}
+        return self._consumed
 
 
 @dataclass
@@ -207,8 +220,7 @@ class Session:
             kept[path] = self._unclaimed(path)
         # Files a unit consumed while loading (a Terraform `file()` target) are reported
         # through that unit only; computed over all units, so independent of load order.
-        consumed = {Path(p).resolve() for u in kept.values() for p in u.result.consumed
-                    if Path(p).resolve() != u.path}
+        consumed = {p for u in kept.values() for p in u.consumed()}
         self.units = {p: u for p, u in kept.items() if p not in consumed}
 
     def _load_units(self, todo: list[tuple[Path, PlannedUnit]]) -> list[Unit]:

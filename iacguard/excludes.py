@@ -34,6 +34,7 @@ class Excluder:
         self._matched: set[str] = set()
         self._gitignore = gitignore
         self._ignores: dict[Path, pathspec.GitIgnoreSpec | None] = {}
+        self._top: Path | None = None
         self.skipped: list[str] = []  # what the walk skipped, relative to the root
 
     def __call__(self, path: Path) -> bool:
@@ -79,10 +80,10 @@ class Excluder:
         return ignored
 
     def _repository_top(self) -> Path:
-        for directory in (self.root, *self.root.parents):
-            if (directory / ".git").exists():
-                return directory
-        return self.root
+        if self._top is None:  # asked for every path the walk sees: probed once
+            self._top = next((d for d in (self.root, *self.root.parents) if (d / ".git").exists()),
+                             self.root)
+        return self._top
 
     def _ignore_file(self, directory: Path) -> pathspec.GitIgnoreSpec | None:
         if directory not in self._ignores:

@@ -19,7 +19,7 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,16 +62,38 @@ class Inputs:
 
     def touches(self, changed: Path) -> bool:
         """Whether a change to `changed` (content, creation or deletion) can change this unit."""
+        return any(True for _ in self._touching(changed))
+
+    def _touching(self, changed: Path) -> Iterator[tuple[ObservationKind, str]]:
         key = str(changed)
         parent = str(changed.parent)
         for kind, k in self.observed:
-            if kind in ("read", "stat") and k == key:
-                return True
-            if kind == "list" and (k in (parent, key)):
-                return True
-            if kind == "tree" and (key == k or key.startswith(k.rstrip(os.sep) + os.sep)):
-                return True
-        return False
+            if (kind in ("read", "stat") and k == key) or (kind == "list" and k in (parent, key)) \
+                    or (kind == "tree" and (key == k or key.startswith(k.rstrip(os.sep) + os.sep))):
+                yield kind, k
+
+    def still_hold(self, changed: Iterable[Path], fs: FileSystem) -> bool:
+        """Whether every observation a change to `changed` touches sees in `fs` what it saw
+        (a file read has the same content, a probe the same answer, a listing the same
+        names); walked trees are not recorded by value, so they never hold."""
+        for path in changed:
+            for kind, key in self._touching(path):
+                if not _holds(kind, key, self.observed[(kind, key)], fs):
+                    return False
+        return True
+
+
+def _holds(kind: ObservationKind, key: str, value: str, fs: FileSystem) -> bool:
+    if kind == "read":
+        try:
+            return digest(fs.read_bytes(Path(key))) == value
+        except OSError:
+            return False
+    if kind == "stat":
+        return fs.kind(Path(key)) == value
+    if kind == "list":
+        return digest("\0".join(p.name for p in fs.iterdir(Path(key))).encode()) == value
+    return False
 
 
 class FileSystem:
@@ -81,6 +103,8 @@ class FileSystem:
                  inputs: Inputs | None = None) -> None:
         self._overlays: dict[Path, bytes] = {Path(os.path.abspath(p)): b
                                              for p, b in (overlays or {}).items()}
+        # directories holding an overlay (an unsaved file may be in a directory not on disk)
+        self._overlay_dirs = frozenset(d for o in self._overlays for d in o.parents)
         self.inputs = inputs
 
     # -- views ------------------------------------------------------------------------
@@ -119,7 +143,7 @@ class FileSystem:
         key = Path(os.path.abspath(path))
         if key in self._overlays:
             return "file"
-        if any(key in o.parents for o in self._overlays) and not key.exists():
+        if key in self._overlay_dirs and not key.exists():
             return "dir"
         if key.is_file():
             return "file"

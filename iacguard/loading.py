@@ -128,10 +128,21 @@ class Memo:
             return value
         self.misses += 1
         value = compute()
+        self.put(key, value)
+        return value
+
+    def peek(self, key: Hashable) -> Any:
+        """The value kept for `key`, None when there is none (nothing is computed)."""
+        if key not in self._data:
+            return None
+        self._data.move_to_end(key)
+        return self._data[key]
+
+    def put(self, key: Hashable, value: Any) -> None:
         self._data[key] = value
+        self._data.move_to_end(key)
         if len(self._data) > self.capacity:
             self._data.popitem(last=False)
-        return value
 
 
 @dataclass(frozen=True)

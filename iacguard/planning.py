@@ -11,6 +11,7 @@ from __future__ import annotations
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from iacguard.fs import FileSystem, Inputs
@@ -39,6 +40,12 @@ class PlannedUnit:
     inputs: Inputs = field(default_factory=Inputs)
     legacy: LoadResult | None = None  # already loaded by `iacguard_collect`
     crashed: ScanError | None = None
+
+    @cached_property
+    def owned(self) -> frozenset[Path]:
+        """What the claim owns besides its own path, resolved (once per answer: every plan
+        asks, and resolving is a system call per path)."""
+        return frozenset(Path(p).resolve() for p in self.claim.owns) - {self.claim.path.resolve()}
 
 
 @dataclass
@@ -89,11 +96,19 @@ class Planner:
         self.outside_root: set[Path] = set()  # symlinks the last walk skipped: they leave the root
 
     def invalidate(self, changed: Iterable[Path]) -> None:
-        """Forget the answers a change to these paths can affect."""
+        """Forget the answers a change to these paths can affect: those at or directly above
+        a changed path, and those whose observations of it no longer see what they saw (a
+        root that only listed the directory of a module it calls keeps its claim when a
+        file of the module is edited, not when one is added)."""
         changed = [Path(p) for p in changed]
+        fs = self._context().fs
         for path in list(self._answers):
             answer = self._answers[path]
-            if any(path == c or path == c.parent or answer.inputs.touches(c) for c in changed):
+            if any(path == c or path == c.parent for c in changed):
+                del self._answers[path]
+                continue
+            touched = [c for c in changed if answer.inputs.touches(c)]
+            if touched and not answer.inputs.still_hold(touched, fs):
                 del self._answers[path]
 
     def plan(self, paths: Iterable[Path], shallow: frozenset[Path] = frozenset()) -> Plan:
@@ -112,8 +127,7 @@ class Planner:
                     unclaimed.append(path)
                 else:
                     claims[path] = planned
-        owned = {Path(p).resolve() for unit in claims.values() for p in unit.claim.owns
-                 if Path(p).resolve() != unit.claim.path.resolve()}
+        owned = {p for unit in claims.values() for p in unit.owned}
         units = {p: u for p, u in sorted(claims.items()) if p not in owned}
         return Plan(units, unclaimed)
 
@@ -127,25 +141,26 @@ class Planner:
         if self._excluded(directory):
             return
         planned = self._claim(directory, is_directory=True)
-        owned_here: set[Path] = set()
+        owned_here: frozenset[Path] = frozenset()
         if planned is not None:
             claims[directory] = planned
             if not planned.claim.descend:
                 return
-            owned_here = {Path(p).resolve() for p in planned.claim.owns}
+            owned_here = planned.owned
         entries = fs.iterdir(directory)
         kinds = [(entry, fs.kind(entry)) for entry in entries]
-        root = self._context().root.resolve()
-        self.outside_root |= {entry for entry, _ in kinds
-                              if fs.is_symlink(entry) and not _inside(entry, root)}
+        links = {entry for entry in entries if fs.is_symlink(entry)}
+        if links:
+            root = self._context().root.resolve()
+            self.outside_root |= {entry for entry in links if not _inside(entry, root)}
         for entry, kind in kinds:
-            if kind != "file" or fs.is_symlink(entry) or entry in owned_here or self._excluded(entry):
+            if kind != "file" or entry in links or entry in owned_here or self._excluded(entry):
                 continue
             claimed = self._claim(entry, is_directory=False)
             if claimed is not None:
                 claims[entry] = claimed
         for entry, kind in kinds:
-            if not deep or kind != "dir" or fs.is_symlink(entry):
+            if not deep or kind != "dir" or entry in links:
                 continue
             if entry.name.startswith(".") or entry.name in SKIPPED_DIRS:
                 continue

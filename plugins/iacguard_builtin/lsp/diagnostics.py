@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 from lsprotocol import types
 from lsprotocol.converters import get_converter
@@ -81,7 +83,14 @@ def error_diagnostic(error: ScanError) -> types.Diagnostic:
         severity=types.DiagnosticSeverity.Error, code=error.kind, source=SOURCE)
 
 
+@functools.cache
+def _converter() -> Any:
+    """One converter for the process: `get_converter()` builds a new one each call (~30 ms
+    registering lsprotocol's hooks), and ids are asked for every file at every check."""
+    return get_converter()
+
+
 def result_id(diagnostics: list[types.Diagnostic]) -> str:
     """A content hash: the same diagnostics give the same id, across checks."""
-    data = get_converter().unstructure(diagnostics)
+    data = _converter().unstructure(diagnostics)
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:20]

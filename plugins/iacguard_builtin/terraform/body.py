@@ -47,7 +47,8 @@ def eval_body(inst: ModuleInstance, block: Block, scope: Scope, path: list[str |
         out[name] = inst.eval_attr(attr, inner)
         key = pointer([*path, name])
         emitted.source_map[key] = attr.span
-        literal_spans(attr.expr, [*path, name], attr.span.file, emitted.source_map)
+        literal_spans(attr.expr, [*path, name], attr.span.file, emitted.source_map,
+                      attr.line_offset)
         if SENSITIVE in inner.refs:
             emitted.sensitive.add(key)
         refs = inner.refs - {SENSITIVE}
@@ -159,7 +160,8 @@ def _dynamic(inst: ModuleInstance, block: Block, scope: Scope
     return [({iterator: {"key": k, "value": v}}, origins, content) for k, v in pairs]
 
 
-def literal_spans(node: Any, path: list[str | int], file: str, out: dict[str, SourceSpan]) -> None:
+def literal_spans(node: Any, path: list[str | int], file: str, out: dict[str, SourceSpan],
+                  offset: int = 0) -> None:
     """Lines of the elements of object and tuple literals (`tags = { a = 1 }`, old-style
     blocks written as `container = [{...}]`), so that findings inside them point there."""
     root = flatten(node)[0] if isinstance(node, Tree) else None
@@ -177,9 +179,10 @@ def literal_spans(node: Any, path: list[str | int], file: str, out: dict[str, So
             here = [*path, key]
         meta = elem.meta
         if not meta.empty:
-            out[pointer(here)] = SourceSpan(file=file, start_line=meta.line, start_col=meta.column,
-                                            end_line=meta.end_line, end_col=meta.end_column)
-        literal_spans(value, here, file, out)
+            out[pointer(here)] = SourceSpan(file=file, start_line=meta.line + offset,
+                                            start_col=meta.column, end_line=meta.end_line + offset,
+                                            end_col=meta.end_column)
+        literal_spans(value, here, file, out, offset)
 
 
 def literal_key(key_node: Any) -> str | None:

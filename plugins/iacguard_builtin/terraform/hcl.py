@@ -41,7 +41,10 @@ class Attr:
     expr: Any  # lark Tree/Token, or JsonExpr
     span: SourceSpan
     text: str  # the source text of the expression (for messages and edges)
-    source: str = ""  # the whole file's text (shared), for the text of sub-expressions
+    source: str = ""  # the text `expr` was parsed from (shared), for the text of sub-expressions
+    # lines of the file before `source` (a block parsed on its own, `hcl_blocks.py`): a line
+    # of `expr`'s tree is `meta.line + line_offset` in the file
+    line_offset: int = 0
 
     def text_of(self, node: Any) -> str:
         meta = getattr(node, "meta", None)
@@ -283,14 +286,15 @@ def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
-def _span(file: str, meta: Any, precision: str = "exact") -> SourceSpan:
+def _span(file: str, meta: Any, precision: str = "exact", offset: int = 0) -> SourceSpan:
     start = getattr(meta, "line", 1) or 1
     end = getattr(meta, "end_line", start) or start
     end_col = getattr(meta, "end_column", 1) or 1
     if end > start and end_col == 1:
         end -= 1  # a heredoc token ends after its final newline
-    return SourceSpan(file=file, start_line=start, start_col=getattr(meta, "column", 1) or 1,
-                      end_line=end, end_col=end_col, precision=precision)
+    return SourceSpan(file=file, start_line=start + offset,
+                      start_col=getattr(meta, "column", 1) or 1,
+                      end_line=end + offset, end_col=end_col, precision=precision)
 
 
 def _name_of(node: Any) -> str:
@@ -325,11 +329,13 @@ def tree_depth(node: Any, limit: int) -> int:
     return deepest
 
 
-def _convert_body(body: Tree[Any], file: str, text: str,
-                  depth: int = 0) -> tuple[dict[str, Attr], list[Block]]:
+def convert_body(body: Tree[Any], file: str, text: str, depth: int = 0,
+                 offset: int = 0) -> tuple[dict[str, Attr], list[Block]]:
+    """Attributes and blocks of a parsed body; `text` is what was parsed, `offset` the lines
+    of the file before it."""
     if depth > MAX_BLOCK_DEPTH:
         raise HclSyntaxError(f"blocks nested deeper than {MAX_BLOCK_DEPTH} levels",
-                             getattr(body.meta, "line", 1) if not body.meta.empty else 1)
+                             (getattr(body.meta, "line", 1) if not body.meta.empty else 1) + offset)
     attrs: dict[str, Attr] = {}
     blocks: list[Block] = []
     for child in body.children:
@@ -340,11 +346,12 @@ def _convert_body(body: Tree[Any], file: str, text: str,
             expr = child.children[2]
             if tree_depth(expr, MAX_EXPRESSION_DEPTH) > MAX_EXPRESSION_DEPTH:
                 raise HclSyntaxError(f"expression of {name} is nested too deeply",
-                                     getattr(child.meta, "line", 1) or 1)
+                                     (getattr(child.meta, "line", 1) or 1) + offset)
             meta = expr.meta if isinstance(expr, Tree) else None
             expr_text = (text[meta.start_pos:meta.end_pos].strip()
                          if meta is not None and not meta.empty else str(expr))
-            attrs[name] = Attr(name, expr, _span(file, child.meta), expr_text, text)
+            attrs[name] = Attr(name, expr, _span(file, child.meta, offset=offset), expr_text, text,
+                               offset)
         elif child.data == "block":
             labels: list[str] = []
             inner: Tree[Any] | None = None
@@ -354,9 +361,9 @@ def _convert_body(body: Tree[Any], file: str, text: str,
                 elif isinstance(part, Tree) and part.data in (
                         "identifier", "string", "keyword", "literal_value"):
                     labels.append(_name_of(part.children[0] if part.data != "string" else part))
-            block = Block(labels[0], labels[1:], _span(file, child.meta, "block"))
+            block = Block(labels[0], labels[1:], _span(file, child.meta, "block", offset))
             if inner is not None:
-                block.attrs, block.blocks = _convert_body(inner, file, text, depth + 1)
+                block.attrs, block.blocks = convert_body(inner, file, text, depth + 1, offset)
             blocks.append(block)
     return attrs, blocks
 
@@ -383,7 +390,7 @@ def parse_hcl(data: bytes, path: Path) -> tuple[dict[str, Attr], list[Block]]:
                              int(getattr(exc, "line", 1) or 1)) from None
     except RecursionError:
         raise HclSyntaxError("HCL nested too deeply to parse") from None
-    return _convert_body(tree.children[0], str(path), text)
+    return convert_body(tree.children[0], str(path), text)
 
 
 # -- .tf.json --------------------------------------------------------------------------

@@ -123,19 +123,22 @@ def collect(path: Path, ctx: LoadContext) -> LoadResult | None:
 
 
 # -- load -----------------------------------------------------------------------------------
-def load(unit: Claim, ctx: LoadContext) -> LoadResult | None:
+def load(unit: Claim, ctx: LoadContext, data_files: set[Path] | None = None) -> LoadResult | None:
     """The resources of a claimed root module; `consumed` lists the files of the root
-    directory its configuration read (`yamldecode(file("svc.yaml"))`)."""
+    directory its configuration read (`yamldecode(file("svc.yaml"))`). `data_files`, when
+    given, receives every file the configuration read as data (`file()`, `templatefile()`)."""
     if unit.loader != LOADER:
         return None
     if unit.data == FILE_UNIT:
-        return load_root(unit.path.parent, ctx, [], only_file=unit.path)
-    return load_root(unit.path, ctx, [])
+        return load_root(unit.path.parent, ctx, [], only_file=unit.path, data_files=data_files)
+    return load_root(unit.path, ctx, [], data_files=data_files)
 
 
 def load_root(root_dir: Path, ctx: LoadContext, consumed: list[Path],
-              only_file: Path | None = None) -> LoadResult:
+              only_file: Path | None = None, data_files: set[Path] | None = None) -> LoadResult:
     state = LoadState(ctx, root_dir.resolve())
+    if data_files is not None:
+        state.read_files = data_files  # filled as the configuration reads
     mdef = state.module_def(root_dir, only_file)
     root = ModuleInstance(state, mdef, "", [])
     root.inputs = root_inputs(state, root, ctx, with_tfvars=only_file is None)

@@ -2,7 +2,8 @@
 
 Files are read through the loader's file system and parsed once per content: the parse
 cache is the session's `Memo`, keyed by path and content digest, so an edited file (or an
-editor buffer) is parsed again and nothing outlives the session.
+editor buffer) is parsed again and nothing outlives the session; in an edited `.tf` file
+only the blocks whose text changed are parsed again (`hcl_blocks.py`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from typing import Any
 from iacguard.fs import FileSystem, digest
 from iacguard.loading import LoadProblem, Memo
 from iacguard.model import SourceSpan
-from iacguard_builtin.terraform.hcl import Attr, Block, HclSyntaxError, parse_hcl, parse_json
+from iacguard_builtin.terraform.hcl import Attr, Block, HclSyntaxError, parse_json
+from iacguard_builtin.terraform.hcl_blocks import parse_blocks
 
 
 def is_tf_file(name: str) -> bool:
@@ -51,7 +53,9 @@ def parse_file(fs: FileSystem, memo: Memo, path: Path) -> list[Block]:
 
     def parse() -> list[Block] | HclSyntaxError:
         try:
-            return parse_json(data, path) if path.name.endswith(".tf.json") else parse_hcl(data, path)[1]
+            if path.name.endswith(".tf.json"):
+                return parse_json(data, path)
+            return parse_blocks(data, path, memo)  # only the blocks `memo` has not seen
         except HclSyntaxError as exc:
             return exc
 

@@ -11,7 +11,7 @@ from iacguard.graph import ResourceGraph
 from iacguard.loading import Claim, LoadContext, LoadResult
 from iacguard.model import Edge, EdgeKind
 from iacguard.plugin import hookimpl
-from iacguard_builtin.terraform import helm_release, loader
+from iacguard_builtin.terraform import helm_release, loader, rebase
 
 
 @hookimpl
@@ -31,11 +31,18 @@ def iacguard_claim(path: Path, ctx: LoadContext) -> Claim | None:
 
 @hookimpl
 def iacguard_load(claim: Claim, ctx: LoadContext) -> LoadResult | None:
-    result = loader.load(claim, ctx)
+    if claim.loader != loader.LOADER:
+        return None
+    reused = rebase.reuse(claim, ctx)  # an edit that only moved blocks: the lines move
+    if reused is not None:
+        return reused
+    data_files: set[Path] = set()
+    result = loader.load(claim, ctx, data_files)
     if result is not None:
         helm_release.render_releases(result, claim.path if claim.data != loader.FILE_UNIT
                                      else claim.path.parent, ctx)
         result.comments = comments_read(ctx)  # every .tf of the root and its modules
+        rebase.remember(claim, ctx, result, data_files)
     return result
 
 
