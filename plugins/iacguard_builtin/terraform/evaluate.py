@@ -106,9 +106,31 @@ class Scope:
         return Scope(self.resolver, dict(self.names), origins=self.origins)
 
 
+# Parse trees are never mutated once parsed (they are shared between the roots, and the
+# edits, that read the same block text), so what is derived from a node's shape alone is
+# kept on the node itself: it lives and dies with the node and cannot go stale.
+_SUBTREES = "_iacguard_subtrees"
+_FLAT = "_iacguard_flat"
+_PARTS = "_iacguard_parts"  # a node's own evaluation plan (operator, function name, ...)
+
+
+def _plan(node: Tree[Any], make: Callable[[Tree[Any]], Any]) -> Any:
+    """What `make` derives from the node's shape, made once per node."""
+    cached = node.__dict__.get(_PARTS)
+    if cached is None:
+        cached = make(node)
+        node.__dict__[_PARTS] = cached
+    return cached
+
+
 def subtrees(node: Tree[Any]) -> list[Any]:
-    """Child trees without the newline/comment filler."""
-    return [c for c in node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
+    """Child trees without the newline/comment filler (shared: never mutate the list)."""
+    cached: list[Any] | None = node.__dict__.get(_SUBTREES)
+    if cached is None:
+        cached = [c for c in node.children
+                  if isinstance(c, Tree) and c.data != "new_line_or_comment"]
+        node.__dict__[_SUBTREES] = cached
+    return cached
 
 
 # -- traversals ------------------------------------------------------------------------
@@ -135,9 +157,18 @@ def _step(node: Tree[Any]) -> list[Step]:
 
 
 def flatten(node: Any) -> tuple[Any, list[Step]]:
-    """(root, steps): root is a name (str) or an expression tree."""
+    """(root, steps): root is a name (str) or an expression tree (shared: never mutate the
+    steps)."""
     if not isinstance(node, Tree):
         return node, []
+    cached: tuple[Any, list[Step]] | None = node.__dict__.get(_FLAT)
+    if cached is None:
+        cached = _flatten(node)
+        node.__dict__[_FLAT] = cached
+    return cached
+
+
+def _flatten(node: Tree[Any]) -> tuple[Any, list[Step]]:
     kind = node.data
     if kind == "expr_term":
         inner = subtrees(node)
@@ -345,7 +376,11 @@ def _float_lit(node: Tree[Any], scope: Scope) -> Any:
 
 
 def _string(node: Tree[Any], scope: Scope) -> Any:
-    return render(string_parts(node), scope)
+    return render(_plan(node, _string_parts), scope)
+
+
+def _string_parts(node: Tree[Any]) -> tuple[Part, ...]:
+    return tuple(string_parts(node))
 
 
 def _template_string(node: Tree[Any], scope: Scope) -> Any:
@@ -406,10 +441,14 @@ def _unary(node: Tree[Any], scope: Scope) -> Any:
     return norm_number(-number(value))
 
 
-def _binary(node: Tree[Any], scope: Scope) -> Any:
+def _binary_parts(node: Tree[Any]) -> tuple[Any, str, Any]:
     lhs_node, term = subtrees(node)[:2]
     op_node, rhs_node = subtrees(term)[:2]
-    op = str(op_node.children[0]).strip()
+    return lhs_node, str(op_node.children[0]).strip(), rhs_node
+
+
+def _binary(node: Tree[Any], scope: Scope) -> Any:
+    lhs_node, op, rhs_node = _plan(node, _binary_parts)
     lhs = plain(evaluate(lhs_node, scope), scope)
     if op in ("&&", "||"):
         if not isinstance(lhs, Unknown):
@@ -450,13 +489,16 @@ def _binary(node: Tree[Any], scope: Scope) -> Any:
         if b == 0:
             raise EvalError("modulo by zero")
         return norm_number(a % b)
-    comparisons: dict[str, Callable[[Any, Any], bool]] = {
-        "<": lambda x, y: x < y, ">": lambda x, y: x > y,
-        "<=": lambda x, y: x <= y, ">=": lambda x, y: x >= y,
-    }
-    if op in comparisons:
-        return comparisons[op](a, b)
+    comparison = _COMPARISONS.get(op)
+    if comparison is not None:
+        return comparison(a, b)
     raise EvalError(f"unknown operator {op}")
+
+
+_COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
+    "<": lambda x, y: x < y, ">": lambda x, y: x > y,
+    "<=": lambda x, y: x <= y, ">=": lambda x, y: x >= y,
+}
 
 
 def _references_of(node: Any, scope: Scope) -> None:
@@ -481,13 +523,17 @@ def _for_parts(node: Tree[Any]) -> tuple[str | None, str, Any, list[Any], Any | 
     return key, value, intro_trees[-1], bodies, cond_expr
 
 
+def _for_plan(node: Tree[Any]) -> tuple[Any, ...]:
+    grouping = any(isinstance(c, Token) and c.type == "ELLIPSIS" for c in node.children)
+    return (*_for_parts(node), grouping)
+
+
 def _for(node: Tree[Any], scope: Scope) -> Any:
-    key_name, value_name, collection_node, bodies, cond = _for_parts(node)
+    key_name, value_name, collection_node, bodies, cond, grouping = _plan(node, _for_plan)
     collection = evaluate(collection_node, scope)
     if isinstance(collection, Unknown):
         return collection
     is_object = node.data == "for_object_expr"
-    grouping = any(isinstance(c, Token) and c.type == "ELLIPSIS" for c in node.children)
     out_list: list[Any] = []
     out_map: dict[str, Any] = {}
     for key, value in iterate(collection, scope):
@@ -516,7 +562,7 @@ def _for(node: Tree[Any], scope: Scope) -> Any:
     return out_map if is_object else out_list
 
 
-def _function(node: Tree[Any], scope: Scope) -> Any:
+def _function_parts(node: Tree[Any]) -> tuple[str, list[Any], bool]:
     trees = subtrees(node)
     identifiers = [t for t in trees if t.data == "identifier"]
     name = "::".join(str(t.children[0]) for t in identifiers)
@@ -524,6 +570,11 @@ def _function(node: Tree[Any], scope: Scope) -> Any:
     arg_nodes = subtrees(args_node) if args_node is not None else []
     expand = args_node is not None and any(
         isinstance(c, Token) and c.type == "ELLIPSIS" for c in args_node.children)
+    return name, arg_nodes, expand
+
+
+def _function(node: Tree[Any], scope: Scope) -> Any:
+    name, arg_nodes, expand = _plan(node, _function_parts)
     return call(name, arg_nodes, expand, scope)
 
 

@@ -60,6 +60,7 @@ class LoadState:
         self.budget = Budget()
         self.read_files: set[Path] = set()  # read by file()/templatefile(), resolved
         self.instances = 0  # instances made by count/for_each so far
+        self._described: dict[str, str] = {}  # span file -> its path relative to the scan root
 
     def problem(self, span: SourceSpan, message: str, rule: str = "unresolved-input") -> None:
         key = (span.file, span.start_line, message)
@@ -82,7 +83,10 @@ class LoadState:
         return self.defs[key]
 
     def describe(self, span: SourceSpan) -> str:
-        return f"{self.ctx.relpath(Path(span.file))}:{span.start_line}"
+        rel = self._described.get(span.file)
+        if rel is None:
+            rel = self._described[span.file] = self.ctx.relpath(Path(span.file))
+        return f"{rel}:{span.start_line}"
 
     def read_file(self, path: str, probe: bool = False) -> str | Unknown | None:
         """A file for `file()` and friends, relative to the root module; nothing outside the
