@@ -17,7 +17,14 @@ from iacguard.values import Unknown, pointer
 from iacguard_builtin.terraform.evaluate import Scope, evaluate, flatten, subtrees
 from iacguard_builtin.terraform.expansion import Instance
 from iacguard_builtin.terraform.hcl import Attr, Block, string_parts
-from iacguard_builtin.terraform.semantics import EVAL_ERRORS, SENSITIVE, EvalError, iterate, touch
+from iacguard_builtin.terraform.semantics import (
+    EVAL_ERRORS,
+    SENSITIVE,
+    EvalError,
+    distinct,
+    iterate,
+    touch,
+)
 from iacguard_builtin.terraform.state import Emitted
 
 if TYPE_CHECKING:
@@ -54,7 +61,7 @@ def eval_body(inst: ModuleInstance, block: Block, scope: Scope, path: list[str |
         refs = inner.refs - {SENSITIVE}
         if refs:
             emitted.references.extend(_references(attr, [*path, name], scope, refs))
-        provenance = list(dict.fromkeys(inner.vars))
+        provenance = distinct(inner.vars)
         if len(provenance) == 1:
             emitted.provenance[key] = provenance[0]
     unknown_dynamic: dict[str, Unknown] = {}
@@ -156,7 +163,7 @@ def _dynamic(inst: ModuleInstance, block: Block, scope: Scope
     except EvalError as exc:
         inst.state.problem(block.attrs["for_each"].span, f"dynamic {kind}: {exc}")
         return Unknown(str(exc))
-    origins = {iterator: tuple(dict.fromkeys(inner.vars))}
+    origins = {iterator: distinct(inner.vars)}
     return [({iterator: {"key": k, "value": v}}, origins, content) for k, v in pairs]
 
 

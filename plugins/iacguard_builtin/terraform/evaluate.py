@@ -258,46 +258,48 @@ def _expr_term(node: Tree[Any], scope: Scope) -> Any:
 
 
 def _traverse(root: str, steps: list[Step], scope: Scope) -> Any:
+    names = scope.names
+    if root in names:
+        origins = scope.origins.get(root)
+        if origins:
+            scope.vars.extend(origins)
+        return apply_steps(names[root], steps, scope) if steps else names[root]
     resolver = scope.resolver
-    if root in scope.names:
-        scope.vars.extend(scope.origins.get(root, ()))
-        return apply_steps(scope.names[root], steps, scope)
-    text = reference_text(root, steps)
-
-    def need_attr(n: int) -> list[str]:
-        names = [s[1] for s in steps[:n] if s[0] == "attr"]
-        if len(names) < n:
-            raise EvalError(f"invalid reference {text}")
-        return names
-
-    if root == "var":
-        (name,) = need_attr(1)
-        return apply_steps(resolver.variable(name, scope), steps[1:], scope)
-    if root == "local":
-        (name,) = need_attr(1)
-        return apply_steps(resolver.local(name, scope), steps[1:], scope)
-    if root == "module":
-        (name,) = need_attr(1)
-        return apply_steps(resolver.module(name, scope), steps[1:], scope)
+    # the reference's text is only made for a message or an Unknown's reason
+    if root in _ONE_NAME:
+        if not steps or steps[0][0] != "attr":
+            raise EvalError(f"invalid reference {reference_text(root, steps)}")
+        name = steps[0][1]
+        if root == "var":
+            value = resolver.variable(name, scope)
+        elif root == "local":
+            value = resolver.local(name, scope)
+        elif root == "module":
+            value = resolver.module(name, scope)
+        elif root == "path":
+            value = resolver.path(name)
+        else:  # terraform
+            return "default" if name == "workspace" else Unknown(reference_text(root, steps))
+        return apply_steps(value, steps[1:], scope) if len(steps) > 1 else value
     if root == "data":
-        kind, name = need_attr(2)
-        found = resolver.data(kind, name, scope)
-        return Unknown(text) if found is None else apply_steps(found, steps[2:], scope)
-    if root == "path":
-        (name,) = need_attr(1)
-        return apply_steps(resolver.path(name), steps[1:], scope)
-    if root == "terraform":
-        (name,) = need_attr(1)
-        return "default" if name == "workspace" else Unknown(text)
+        if len(steps) < 2 or steps[0][0] != "attr" or steps[1][0] != "attr":
+            raise EvalError(f"invalid reference {reference_text(root, steps)}")
+        found = resolver.data(steps[0][1], steps[1][1], scope)
+        if found is None:
+            return Unknown(reference_text(root, steps))
+        return apply_steps(found, steps[2:], scope)
     if root in ("count", "each", "self"):
-        raise EvalError(f"{root} is not available here ({text})")
+        raise EvalError(f"{root} is not available here ({reference_text(root, steps)})")
     if steps and steps[0][0] == "attr":
         value = resolver.resource(root, steps[0][1], scope)
         if value is not None:
             return apply_steps(value, steps[1:], scope)
         # Snippets often reference what they do not declare: unknown, not an error.
-        return Unknown(f"{text} (not declared)")
+        return Unknown(f"{reference_text(root, steps)} (not declared)")
     raise EvalError(f"unknown name {root!r}")
+
+
+_ONE_NAME = frozenset({"var", "local", "module", "path", "terraform"})
 
 
 def apply_steps(value: Any, steps: list[Step], scope: Scope) -> Any:

@@ -14,7 +14,7 @@ from iacguard.model import Provenance
 from iacguard.values import Unknown
 from iacguard_builtin.terraform.evaluate import Scope
 from iacguard_builtin.terraform.hcl import Block
-from iacguard_builtin.terraform.semantics import EvalError, ObjRef, number
+from iacguard_builtin.terraform.semantics import EvalError, ObjRef, distinct, number
 from iacguard_builtin.terraform.state import Emitted
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ def expand(inst: ModuleInstance, block: Block, address: str, scope: Scope) -> Ex
 
 def _expand(inst: ModuleInstance, block: Block, address: str, scope: Scope) -> Expansion | None:
     state = inst.state
-    origins = tuple(dict.fromkeys(scope.vars))
+    origins = distinct(scope.vars)
     if "count" in block.attrs:
         count = inst.eval_attr(block.attrs["count"], scope)
         if isinstance(count, Unknown):
@@ -89,7 +89,7 @@ def _expand(inst: ModuleInstance, block: Block, address: str, scope: Scope) -> E
         collection = inst.eval_attr(attr, scope, lazy=True)
         if isinstance(collection, ObjRef):
             collection = collection.materialise(scope)
-        origins = tuple(dict.fromkeys(scope.vars))
+        origins = distinct(scope.vars)
         if isinstance(collection, Unknown):
             return None
         items: list[tuple[str, Any]] = []

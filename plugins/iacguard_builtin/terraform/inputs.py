@@ -32,6 +32,7 @@ from iacguard_builtin.terraform.semantics import (
     EVAL_ERRORS,
     SENSITIVE,
     declared_sensitive,
+    distinct,
     number,
     plain,
     to_bool,
@@ -85,7 +86,7 @@ def variable_value(inst: ModuleInstance, name: str) -> Value:
 def _module_input(inst: ModuleInstance, name: str, given: ModuleInput) -> Value:
     scope = Scope(given.caller, dict(given.names), origins={"each": given.origins})
     value = given.caller.eval_attr(given.attr, scope, lazy=True)
-    provenance: tuple[Provenance, ...] = tuple(dict.fromkeys(scope.vars))
+    provenance: tuple[Provenance, ...] = distinct(scope.vars)
     if len(provenance) != 1:
         provenance = (Provenance(
             kind="module-input",

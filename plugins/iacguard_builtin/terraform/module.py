@@ -41,6 +41,7 @@ from iacguard_builtin.terraform.semantics import (
     check_mass,
     declared_sensitive,
     describe,
+    distinct,
     plain,
 )
 from iacguard_builtin.terraform.state import Emitted, LoadState, Value
@@ -104,7 +105,7 @@ class ModuleInstance:
         self._locals[name] = None
         inner = Scope(self)
         value = self.eval_attr(attr, inner, lazy=True)
-        self._locals[name] = Value(value, frozenset(inner.refs), tuple(dict.fromkeys(inner.vars)))
+        self._locals[name] = Value(value, frozenset(inner.refs), distinct(inner.vars))
         return self._use(self._locals[name], scope)  # type: ignore[arg-type]
 
     def output(self, name: str, scope: Tracker) -> Any:
@@ -121,7 +122,7 @@ class ModuleInstance:
         value = self.eval_attr(block.attrs["value"], inner, lazy=True)
         if "sensitive" in block.attrs and declared_sensitive(self.static(block.attrs["sensitive"])):
             inner.refs.add(SENSITIVE)
-        self._outputs[name] = Value(value, frozenset(inner.refs), tuple(dict.fromkeys(inner.vars)))
+        self._outputs[name] = Value(value, frozenset(inner.refs), distinct(inner.vars))
         return self._use(self._outputs[name], scope)  # type: ignore[arg-type]
 
     def path(self, name: str) -> Any:

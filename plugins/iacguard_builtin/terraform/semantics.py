@@ -81,7 +81,7 @@ def check_mass(value: Any, what: str = "value") -> None:
     """Raise LimitExceeded when `value` holds more than MAX_MASS values (long strings weigh more).
     A value within the limits is measured part by part (`_within_limits`); one beyond them is
     walked, bounded, to say which limit it reached first."""
-    if _within_limits(value):
+    if not isinstance(value, (list, dict, str)) or _within_limits(value):
         return
     stack: list[tuple[Any, int]] = [(value, 0)]
     mass = 0
@@ -160,6 +160,14 @@ def describe(exc: BaseException) -> str:
         return "the expression nests or recurses too deeply to evaluate"
     message = str(exc) or type(exc).__name__
     return message if len(message) <= MAX_MESSAGE_CHARS else shorten(message, MAX_MESSAGE_CHARS)
+
+
+def distinct(items: list[Provenance]) -> tuple[Provenance, ...]:
+    """`tuple(dict.fromkeys(items))` (equal items once, first seen first), hashing each
+    distinct object once: the same provenance object is usually read many times."""
+    if len(items) < 2:
+        return tuple(items)
+    return tuple(dict.fromkeys({id(item): item for item in items}.values()))
 
 
 def first_unknown(*values: Any) -> Unknown | None:
