@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from sys import intern
 from typing import Any, Protocol
 
 from ruamel.yaml import YAML
@@ -26,8 +27,8 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.resolver import VersionedResolver
 
-from iacguard.model import SourceSpan
-from iacguard.values import pointer
+from iacguard.model import SourceMap
+from iacguard.values import escape
 
 CParser: Any
 try:  # libyaml's reader, scanner, parser and composer, as ruamel.yaml's `libyaml` extra ships it
@@ -58,7 +59,7 @@ class Document:
     data: Any
     start_line: int  # 1-based
     end_line: int
-    source_map: dict[str, SourceSpan] = field(default_factory=dict)
+    source_map: SourceMap = field(default_factory=lambda: SourceMap(""))
 
 
 @dataclass
@@ -119,11 +120,13 @@ class _Budget(VersionedResolver):
             raise DocumentTooLarge(f"more than {MAX_COMPOSED_NODES} nodes in one document")
         if self.depth > MAX_DEPTH:
             raise RecursionError("nesting too deep")
-        super().descend_resolver(current_node, current_index)
+        if self.yaml_path_resolvers:  # none are registered: skip the call for every node
+            super().descend_resolver(current_node, current_index)
 
     def ascend_resolver(self) -> None:
         self.depth -= 1
-        super().ascend_resolver()
+        if self.yaml_path_resolvers:
+            super().ascend_resolver()
 
 
 class _Composer(Protocol):
@@ -259,19 +262,18 @@ def _last_line(node: Node) -> int:
 class _Converter:
     def __init__(self, file: str) -> None:
         self.file = file
-        self.source_map: dict[str, SourceSpan] = {}
+        self.source_map = SourceMap(file)
 
-    def span(self, start: Node, last_line: int) -> SourceSpan:
+    def record(self, ptr: str, start: Node, last_line: int) -> None:
         line0, col0 = start.start_mark.line, start.start_mark.column
-        return SourceSpan(file=self.file, start_line=line0 + 1, start_col=col0 + 1,
-                          end_line=max(last_line, line0 + 1), end_col=1)
+        self.source_map.add(ptr, line0 + 1, col0 + 1, max(last_line, line0 + 1), 1)
 
     def key_of(self, node: Node) -> str:
         """A mapping key as text; a complex key (a template's `{{ x }}` read as a flow
         mapping) is converted without recording its positions."""
         if isinstance(node, ScalarNode):
             return _key(_scalar(node))
-        return str(_Converter(self.file).convert(node, [])[0])
+        return str(_Converter(self.file).convert(node, "")[0])
 
     def _entries(self, node: MappingNode) -> list[tuple[Node, Node]]:
         """Entries with `<<` merges resolved: explicit keys win over merged ones."""
@@ -295,31 +297,36 @@ class _Converter:
                 kept.setdefault(name, (key, value))
         return list(kept.values()) + explicit
 
-    def convert(self, node: Node, path: list[str | int]) -> tuple[Any, int]:
-        """Plain data for `node` and the last (1-based) line it occupies."""
+    def convert(self, node: Node, ptr: str) -> tuple[Any, int]:
+        """Plain data for `node` (at pointer `ptr`) and the last (1-based) line it occupies.
+
+        Pointers are built from their parent's, and pointers and keys are interned: the
+        documents of a stream repeat them (every Deployment has `spec/template/spec`)."""
         if isinstance(node, MappingNode):
             out: dict[str, Any] = {}
             last = node.start_mark.line + 1
+            head = ptr + "/" if ptr else ""
             for key_node, value_node in self._entries(node):
-                key = self.key_of(key_node)
+                key = intern(self.key_of(key_node))
                 if key in out:
                     raise DuplicateKey(key, key_node)
-                child = [*path, key]
+                child = intern(head + (escape(key) if "~" in key or "/" in key else key))
                 plain, vlast = self.convert(value_node, child)
                 if _empty(value_node):  # `key:` alone ends on its own line, whichever composer
                     vlast = key_node.start_mark.line + 1
                 out[key] = plain
-                self.source_map[pointer(child)] = self.span(key_node, vlast)
+                self.record(child, key_node, vlast)
                 last = max(last, vlast)
             return out, last
         if isinstance(node, SequenceNode):
             items: list[Any] = []
             last = node.start_mark.line + 1
+            head = ptr + "/" if ptr else ""
             for index, item in enumerate(node.value):
-                child = [*path, index]
+                child = intern(f"{head}{index}")
                 plain, vlast = self.convert(item, child)
                 items.append(plain)
-                self.source_map[pointer(child)] = self.span(item, vlast)
+                self.record(child, item, vlast)
                 last = max(last, vlast)
             return items, last
         assert isinstance(node, ScalarNode)
@@ -379,15 +386,18 @@ def parse_documents(text: str, file: str, *, pure: bool = False) -> Iterator[Doc
 
 
 def _parse(text: str, file: str, pure: bool) -> Iterator[Document | ParseFailure]:
+    # Without an anchor there is no alias: a document's composed node count (under its own,
+    # smaller budget) is its expanded count, and need not be counted again.
+    anchored = "&" in text
     try:
         for raw in _compose_all(text, pure):
             if raw is None:
                 continue
             converter = _Converter(file)
             try:
-                if expanded_size(raw) > MAX_NODES:
+                if anchored and expanded_size(raw) > MAX_NODES:
                     raise DocumentTooLarge(f"more than {MAX_NODES} nodes once aliases are expanded")
-                data, last = converter.convert(raw, [])
+                data, last = converter.convert(raw, "")
             except DocumentTooLarge as exc:
                 yield ParseFailure(raw.start_mark.line + 1, 1, str(exc))
                 return
