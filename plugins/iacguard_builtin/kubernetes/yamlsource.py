@@ -245,12 +245,6 @@ def _scalar(node: ScalarNode) -> Any:
     return text  # str, timestamp (kept as written), binary, custom tags
 
 
-def _empty(node: Node) -> bool:
-    """An empty plain scalar (`key:` with nothing after it): libyaml marks it right after the
-    indicator, the pure composer at the next token, so its own marks are not used."""
-    return isinstance(node, ScalarNode) and node.value == "" and not node.style
-
-
 def _last_line(node: Node) -> int:
     """1-based last line a scalar occupies (its end mark may sit at the next line's start)."""
     start: int = node.start_mark.line
@@ -263,10 +257,6 @@ class _Converter:
     def __init__(self, file: str) -> None:
         self.file = file
         self.source_map = SourceMap(file)
-
-    def record(self, ptr: str, start: Node, last_line: int) -> None:
-        line0, col0 = start.start_mark.line, start.start_mark.column
-        self.source_map.add(ptr, line0 + 1, col0 + 1, max(last_line, line0 + 1), 1)
 
     def key_of(self, node: Node) -> str:
         """A mapping key as text; a complex key (a template's `{{ x }}` read as a flow
@@ -301,21 +291,30 @@ class _Converter:
         """Plain data for `node` (at pointer `ptr`) and the last (1-based) line it occupies.
 
         Pointers are built from their parent's, and pointers and keys are interned: the
-        documents of a stream repeat them (every Deployment has `spec/template/spec`)."""
+        documents of a stream repeat them (every Deployment has `spec/template/spec`).
+        Scalar children, most of a document, are converted in place (no call per node)."""
+        add = self.source_map.add
         if isinstance(node, MappingNode):
             out: dict[str, Any] = {}
             last = node.start_mark.line + 1
             head = ptr + "/" if ptr else ""
             for key_node, value_node in self._entries(node):
-                key = intern(self.key_of(key_node))
+                key = intern(_key(_scalar(key_node)) if isinstance(key_node, ScalarNode)
+                             else self.key_of(key_node))
                 if key in out:
                     raise DuplicateKey(key, key_node)
                 child = intern(head + (escape(key) if "~" in key or "/" in key else key))
-                plain, vlast = self.convert(value_node, child)
-                if _empty(value_node):  # `key:` alone ends on its own line, whichever composer
-                    vlast = key_node.start_mark.line + 1
+                mark = key_node.start_mark
+                if isinstance(value_node, ScalarNode):
+                    plain = _scalar(value_node)
+                    # `key:` alone (an empty plain scalar) ends on its own line: libyaml marks
+                    # it right after the indicator, the pure composer at the next token
+                    vlast = mark.line + 1 if value_node.value == "" and not value_node.style \
+                        else _last_line(value_node)
+                else:
+                    plain, vlast = self.convert(value_node, child)
                 out[key] = plain
-                self.record(child, key_node, vlast)
+                add(child, mark.line + 1, mark.column + 1, max(vlast, mark.line + 1), 1)
                 last = max(last, vlast)
             return out, last
         if isinstance(node, SequenceNode):
@@ -324,9 +323,13 @@ class _Converter:
             head = ptr + "/" if ptr else ""
             for index, item in enumerate(node.value):
                 child = intern(f"{head}{index}")
-                plain, vlast = self.convert(item, child)
+                if isinstance(item, ScalarNode):
+                    plain, vlast = _scalar(item), _last_line(item)
+                else:
+                    plain, vlast = self.convert(item, child)
                 items.append(plain)
-                self.record(child, item, vlast)
+                mark = item.start_mark
+                add(child, mark.line + 1, mark.column + 1, max(vlast, mark.line + 1), 1)
                 last = max(last, vlast)
             return items, last
         assert isinstance(node, ScalarNode)
