@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from iacguard_builtin.reporters.jsontext import dumps, dumps_document
+from iacguard_builtin.reporters.jsontext import Encoded, dumps, dumps_document
 
 SCALARS = st.none() | st.booleans() | st.integers() | st.floats() | st.text()
 DATA = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4)
@@ -25,6 +25,14 @@ def _reference(value: Any) -> str:
 @given(DATA)
 def test_same_text_as_json_dumps(value: Any) -> None:
     assert dumps(value) == _reference(value)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.dictionaries(st.text(max_size=6), DATA, max_size=4))
+def test_encoded_parts_are_placed_as_they_are(value: dict[str, Any]) -> None:
+    """A part encoded once at its level reads as if it had been encoded in place."""
+    parts = {key: Encoded(dumps(item, 2)) for key, item in value.items()}
+    assert dumps([parts]) == _reference([value])
 
 
 @settings(max_examples=100, deadline=None)

@@ -79,7 +79,7 @@ def test_loading_builds_no_span(tmp_path: Path, spans_built: Counter[str]) -> No
 def test_findings_build_one_span_each_and_share_their_resource(
         plugins: Plugins, tmp_path: Path, spans_built: Counter[str]) -> None:
     _bundle(tmp_path)
-    result, graph = scan(plugins, tmp_path)
+    result, _ = scan(plugins, tmp_path)
     findings = [f for f in result.findings if f.resource.kind == "Deployment"]
     assert len(findings) >= 4 * DOCUMENTS
     # No suppression directive anywhere: no span is looked up for one.

@@ -11,7 +11,7 @@ from typing import Any
 
 from iacguard.model import Finding, ScanError, ScanResult, Severity
 from iacguard.reporting import RenderOptions
-from iacguard_builtin.reporters.jsontext import dumps_document
+from iacguard_builtin.reporters.jsontext import Encoded, dumps, dumps_document
 
 FORMAT_VERSION = "1.0"
 
@@ -91,5 +91,18 @@ def render(result: ScanResult, options: RenderOptions) -> str:
         "summary": summary(result),
         "errors": [error_dict(e) for e in result.errors],
     }
-    findings = (finding_dict(f) for f in result.findings)
+    shared: dict[int, Encoded] = {}  # the text of a ResourceRef or Location, by identity
+    findings = (_with_shared_parts(f, shared) for f in result.findings)
     return "".join([*dumps_document(document, "findings", findings), "\n"])
+
+
+def _with_shared_parts(finding: Finding, shared: dict[int, Encoded]) -> dict[str, Any]:
+    """`finding_dict(finding)` with its resource and location as encoded text, encoded once
+    per object: the findings on one resource, or at one place, share it (`Located`)."""
+    out = finding_dict(finding)
+    for key, part in (("resource", finding.resource), ("location", finding.location)):
+        text = shared.get(id(part))
+        if text is None:
+            text = shared[id(part)] = Encoded(dumps(out[key], 3))  # a finding's fields: level 3
+        out[key] = text
+    return out

@@ -23,6 +23,13 @@ class _NotPlain(Exception):
     """A value the direct encoder leaves to `json.dumps`."""
 
 
+class Encoded(str):
+    """Text already encoded by `dumps` at the level where it is placed: written as it is (a
+    part many items share is encoded once)."""
+
+    __slots__ = ()
+
+
 def _float(value: float) -> str:
     if value != value:
         return "NaN"
@@ -35,7 +42,9 @@ def _float(value: float) -> str:
 
 def _encode(value: Any, level: int, out: list[str]) -> None:
     # The order of the tests is json's own (`str` before `int`, `bool` before `int`).
-    if isinstance(value, str):
+    if type(value) is Encoded:
+        out.append(value)
+    elif isinstance(value, str):
         out.append(encode_basestring(value))
     elif value is None:
         out.append("null")
