@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from iacguard import children
+from iacguard import children, collector
 from iacguard.budget import DEFAULT_SCAN_SECONDS, DEFAULT_UNIT_SECONDS
 from iacguard.cli_options import (
     SEVERITY_NAMES,
@@ -160,10 +160,12 @@ def _run_scan(args: argparse.Namespace, plugins: Plugins, plugin_options: list[s
                         ignore=args.ignore, unknowns=args.unknowns)
     reporters = plugins.register_reporters()
     outputs = parse_outputs(args.output or [], args.format, reporters.names())
-    session = loaded_session(args, plugins, config)
-    result, _ = session.check()
-    console, files = _render_options(args, config.options)
-    write_outputs(outputs, reporters, result, console, files)
+    with collector.batch() as collection:
+        session = loaded_session(args, plugins, config)
+        collection.settle()
+        result, _ = session.check()
+        console, files = _render_options(args, config.options)
+        write_outputs(outputs, reporters, result, console, files)
     report_errors(result)
     code = result.exit_code()
     if code == 1 and args.no_fail:
@@ -248,9 +250,11 @@ def _run_graph(args: argparse.Namespace, plugins: Plugins, plugin_options: list[
     if args.format not in drawings.drawing_names():
         raise UsageError(f"unknown graph format {args.format!r} "
                          f"(one of: {', '.join(drawings.drawing_names())})")
-    session = loaded_session(args, plugins, run_config(args, plugin_options))
-    result, graph = session.check()
-    text = drawings.drawing(args.format)(graph, result)
+    with collector.batch() as collection:
+        session = loaded_session(args, plugins, run_config(args, plugin_options))
+        collection.settle()
+        result, graph = session.check()
+        text = drawings.drawing(args.format)(graph, result)
     if args.output:
         args.output.write_text(text, encoding="utf-8")
     else:

@@ -19,6 +19,7 @@ Fingerprints never depend on lines, on list positions, or on the order units wer
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -46,12 +47,20 @@ def fingerprint(identity: str) -> str:
 
 @dataclass(frozen=True)
 class Located:
-    """How the pipeline turns spans into reported locations (relative to the scan root)."""
+    """How the pipeline turns spans into reported locations (relative to the scan root).
+
+    Reported values are immutable, so findings that name the same place or the same resource
+    share one `Location` or `ResourceRef` (a large file's objects have several findings
+    each, many at the same field)."""
 
     relpath: Callable[[Path], str]
     # file -> reported path: tens of thousands of spans name a few hundred files, and
     # `relpath` (pathlib, os.path.relpath) was a fifth of a warm corpus scan.
     _paths: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    _locations: dict[tuple[str, int, int, int, int, str], Location] = field(
+        default_factory=dict, compare=False, repr=False)
+    _refs: dict[tuple[str, str, str, str, str | None, str | None], ResourceRef] = field(
+        default_factory=dict, compare=False, repr=False)
 
     def path_of(self, file: str) -> str:
         known = self._paths.get(file)
@@ -60,14 +69,28 @@ class Located:
         return known
 
     def location(self, span: SourceSpan) -> Location:
-        return Location(
-            path=self.path_of(span.file),
-            start_line=span.start_line,
-            end_line=max(span.end_line, span.start_line),
-            start_col=span.start_col,
-            end_col=span.end_col,
-            precision=span.precision,
-        )
+        key = (span.file, span.start_line, span.end_line, span.start_col, span.end_col,
+               span.precision)
+        location = self._locations.get(key)
+        if location is None:
+            location = self._locations[key] = Location(
+                path=self.path_of(span.file),
+                start_line=span.start_line,
+                end_line=max(span.end_line, span.start_line),
+                start_col=span.start_col,
+                end_col=span.end_col,
+                precision=span.precision,
+            )
+        return location
+
+    def ref(self, resource: Resource) -> ResourceRef:
+        """`ref(resource)`, shared by the findings on that resource."""
+        key = (resource.id, resource.kind, resource.name, resource.format, resource.namespace,
+               resource.address)
+        found = self._refs.get(key)
+        if found is None:
+            found = self._refs[key] = ref(resource)
+        return found
 
 
 @dataclass
@@ -93,7 +116,8 @@ def ref(resource: Resource) -> ResourceRef:
 def from_violation(meta: PolicyMeta, severity: Severity, violation: Violation,
                    where: Located) -> Candidate:
     resource = violation.resource
-    identity = f"{meta.id}|{resource.id}|{pointer(violation.path)}|{violation.key}"
+    at = pointer(violation.path)
+    identity = f"{meta.id}|{resource.id}|{at}|{violation.key}"
     finding = Finding(
         rule_id=meta.id,
         rule_name=meta.name,
@@ -101,8 +125,8 @@ def from_violation(meta: PolicyMeta, severity: Severity, violation: Violation,
         severity=violation.severity if violation.severity is not None else severity,
         title=meta.title,
         message=violation.message,
-        resource=ref(resource),
-        location=where.location(resource.span_for(violation.path)),
+        resource=where.ref(resource),
+        location=where.location(resource.span_at(at)),
         related=[where.location(r.span_for(p)) for r, p in violation.related],
         fingerprint=fingerprint(identity),
         context=dict(sorted(resource.context.items())),
@@ -110,7 +134,7 @@ def from_violation(meta: PolicyMeta, severity: Severity, violation: Violation,
     variant = None
     if resource.variant is not None:
         variant = (f"{meta.id}|{resource.format}|{resource.kind}|{resource.namespace}|"
-                   f"{resource.name}|{pointer(violation.path)}|{violation.key}")
+                   f"{resource.name}|{at}|{violation.key}")
     return Candidate(finding, resource, variant, violation.path, violation.related)
 
 
@@ -145,7 +169,7 @@ def merge_variants(candidates: list[Candidate]) -> list[Candidate]:
         loc = c.finding.location
         groups.setdefault((c.variant_identity, loc.path, loc.start_line, c.finding.message),
                           []).append(c)
-    identities = [key[0] for key in groups]
+    groups_of = Counter(key[0] for key in groups)  # groups per identity, counted once
     for (identity, path, _, _), members in groups.items():
         members = sorted(members, key=lambda m: (sorted(m.finding.context.items()),
                                                  m.finding.resource.id))
@@ -154,7 +178,7 @@ def merge_variants(candidates: list[Candidate]) -> list[Candidate]:
             values = sorted({m.finding.context[key] for m in members if key in m.finding.context})
             context[key] = ", ".join(values)
         first = members[0]
-        unique = identities.count(identity) == 1
+        unique = groups_of[identity] == 1
         fp = fingerprint(f"{identity}|{path}") if unique else first.finding.fingerprint
         out.append(Candidate(first.finding.model_copy(update={"context": context, "fingerprint": fp}),
                              first.resource, identity, first.path, first.related))

@@ -7,10 +7,19 @@ produce `Violation`s, and the engine turns violations into `Finding`s.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    TypeAdapter,
+    field_validator,
+    model_validator,
+)
 
 from iacguard.values import Path, pointer
 
@@ -63,6 +72,105 @@ class SourceSpan(_Frozen):
     end_line: int = 1
     end_col: int = 1
     precision: Literal["exact", "block", "file"] = "exact"
+
+
+Precision = Literal["exact", "block", "file"]
+_FIELD = 32  # bits per position in a packed mark
+_MASK = (1 << _FIELD) - 1
+
+
+class SourceMap(Mapping[str, SourceSpan]):
+    """JSON pointers inside a body -> where they were written in one file, kept compact.
+
+    A map of a whole parsed document holds tens of spans per object; building a pydantic
+    `SourceSpan` for each would dominate the memory of a large scan, while a finding asks
+    for a handful. So each pointer keeps its four positions (start line and column, end line
+    and column, 1-based) packed in one int, and the span is built when it is asked for.
+    Read it as any `Mapping[str, SourceSpan]` (`get`, `in`, `items()`); `Resource.span_for`
+    is still the one place that turns a logical path into a span.
+    """
+
+    __slots__ = ("_marks", "file", "precision")
+
+    def __init__(self, file: str, precision: Precision = "exact",
+                 marks: dict[str, int] | None = None) -> None:
+        self.file = file
+        self.precision: Precision = precision
+        self._marks: dict[str, int] = {} if marks is None else marks
+
+    def add(self, ptr: str, start_line: int, start_col: int, end_line: int, end_col: int) -> None:
+        """Record (or replace) the region of `ptr`."""
+        if (start_line | start_col | end_line | end_col) >> _FIELD or \
+                min(start_line, start_col, end_line, end_col) < 0:
+            raise ValueError(f"position out of range for {ptr!r}")
+        self._marks[ptr] = (((start_line << _FIELD | start_col) << _FIELD | end_line)
+                            << _FIELD | end_col)
+
+    def _span(self, mark: int) -> SourceSpan:
+        return SourceSpan(file=self.file, start_line=mark >> 3 * _FIELD,
+                          start_col=mark >> 2 * _FIELD & _MASK, end_line=mark >> _FIELD & _MASK,
+                          end_col=mark & _MASK, precision=self.precision)
+
+    def __getitem__(self, ptr: str) -> SourceSpan:
+        return self._span(self._marks[ptr])
+
+    def get(self, ptr: str, default: Any = None) -> Any:
+        mark = self._marks.get(ptr)
+        return default if mark is None else self._span(mark)
+
+    def __contains__(self, ptr: object) -> bool:
+        return ptr in self._marks
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._marks)
+
+    def __len__(self) -> int:
+        return len(self._marks)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, SourceMap):
+            return (self.file, self.precision, self._marks) == \
+                (other.file, other.precision, other._marks)
+        return super().__eq__(other)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the dict it stands for
+
+    def __repr__(self) -> str:
+        return f"SourceMap({self.file!r}, {len(self._marks)} pointers)"
+
+    def children(self, prefix: str) -> dict[str, SourceMap]:
+        """The pointers under each child of `prefix` (`items` -> `{"0": map of items/0/...}`),
+        re-rooted at that child: one pass over the map, whatever the number of children."""
+        head = prefix + "/" if prefix else ""
+        out: dict[str, SourceMap] = {}
+        for ptr, mark in self._marks.items():
+            if not ptr.startswith(head):
+                continue
+            child, sep, rest = ptr[len(head):].partition("/")
+            if not sep:
+                continue
+            sub = out.get(child)
+            if sub is None:
+                sub = out[child] = SourceMap(self.file, self.precision)
+            sub._marks[rest] = mark
+        return out
+
+
+_SPANS: TypeAdapter[dict[str, SourceSpan]] = TypeAdapter(dict[str, SourceSpan])
+
+
+def _source_map(value: Any) -> Mapping[str, SourceSpan]:
+    """A `SourceMap` as it is (built by a loader, trusted); anything else validated as a
+    dict of spans."""
+    return value if isinstance(value, SourceMap) else _SPANS.validate_python(value)
+
+
+# A resource's source map: a compact `SourceMap` or a plain dict of spans (loaders that
+# assemble spans from several files); serialised as the dict it stands for.
+SourceMapping = Annotated[
+    Mapping[str, SourceSpan], PlainValidator(_source_map),
+    PlainSerializer(lambda value: {k: v.model_dump() for k, v in value.items()}),
+]
 
 
 class Provenance(_Frozen):
@@ -133,7 +241,7 @@ class Resource(_Frozen):
     scope: str | None = None
     body: dict[str, Any] = Field(default_factory=dict)
     origin: SourceSpan
-    source_map: dict[str, SourceSpan] = Field(default_factory=dict)
+    source_map: SourceMapping = Field(default_factory=dict)
     provenance: dict[str, Provenance] = Field(default_factory=dict)
     context: dict[str, str] = Field(default_factory=dict)
     references: tuple[Reference, ...] = ()
@@ -147,12 +255,15 @@ class Resource(_Frozen):
 
     def span_for(self, path: Path) -> SourceSpan:
         """The most precise known span for `path`: its longest mapped prefix, else origin."""
-        parts = list(path)
-        while parts:
-            span = self.source_map.get(pointer(parts))
+        return self.span_at(pointer(path))
+
+    def span_at(self, ptr: str) -> SourceSpan:
+        """`span_for` of the path whose pointer is `ptr`."""
+        while ptr:  # an escaped step holds no `/`: each cut drops one step
+            span = self.source_map.get(ptr)
             if span is not None:
                 return span
-            parts.pop()
+            ptr = ptr[:max(ptr.rfind("/"), 0)]
         return self.origin
 
     @property

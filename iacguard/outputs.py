@@ -13,6 +13,10 @@ from iacguard.errors import IacguardError
 from iacguard.model import ScanResult
 from iacguard.reporting import DEFAULT_WIDTH, RenderOptions, ReporterRegistry
 
+# Reports are written in slices of this many characters: a stream encodes what it is given
+# at once, and a large report would otherwise be held once more, as bytes.
+WRITE_SLICE = 1 << 20
+
 
 class OutputError(IacguardError):
     pass
@@ -70,11 +74,14 @@ def write_outputs(outputs: list[Output], reporters: ReporterRegistry, result: Sc
         options = console if output.path is None else files
         text = reporters.get(output.format)(result, options)
         if output.path is None:
-            sys.stdout.write(text)
+            for start in range(0, len(text), WRITE_SLICE):
+                sys.stdout.write(text[start:start + WRITE_SLICE])
             sys.stdout.flush()
         else:
             try:
-                output.path.write_text(text, encoding="utf-8")
+                with output.path.open("w", encoding="utf-8") as out:
+                    for start in range(0, len(text), WRITE_SLICE):
+                        out.write(text[start:start + WRITE_SLICE])
             except OSError as exc:
                 raise OutputError(f"cannot write {output.path}: {exc.strerror or exc}") from exc
 

@@ -106,13 +106,14 @@ class SuppressionStage:
         """Directives on the finding's line, the line of a field it sits in, its resource's
         first line or an enclosing block's, or in the run of own-line directives right above
         one of them."""
+        if not by_line:  # no directive written anywhere: nothing is near
+            return []
         anchors = [(c.finding.location.path, c.finding.location.start_line)]
         if c.resource is not None:
             fields = [c.resource.source_map.get(pointer(c.path[:i])) for i in range(len(c.path))]
             for span in (*(f for f in fields if f is not None), c.resource.origin,
                          *c.resource.enclosing):
-                loc = self.where.location(span)
-                anchors.append((loc.path, loc.start_line))
+                anchors.append((self.where.path_of(span.file), span.start_line))
         found: list[Written] = []
         for path, line in dict.fromkeys(anchors):
             found += by_line.get((path, line), [])

@@ -55,13 +55,15 @@ def is_unknown(value: object) -> bool:
     return isinstance(value, Unknown)
 
 
-def _escape(part: str | int) -> str:
+def escape(part: str | int) -> str:
+    """One step of a pointer: `~` and `/` escaped as JSON pointers escape them."""
     return str(part).replace("~", "~0").replace("/", "~1")
 
 
 def pointer(path: Iterable[str | int]) -> str:
     """The source-map key for `path`."""
-    return "/".join(_escape(p) for p in path)
+    return "/".join([escape(p) if isinstance(p, str) and ("~" in p or "/" in p) else str(p)
+                     for p in path])
 
 
 def get(data: Any, path: Path, default: Any = MISSING) -> Any:

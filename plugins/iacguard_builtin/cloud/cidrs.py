@@ -3,6 +3,7 @@ states the rule every policy follows)."""
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,8 +21,15 @@ MIN_PREFIX_IPV6 = 48
 def network(value: Any) -> Network | None:
     if not isinstance(value, str):
         return None
+    return _network(value.strip())
+
+
+@functools.lru_cache(maxsize=4096)
+def _network(text: str) -> Network | None:
+    """Parsed once per spelling (networks are immutable): a large plan repeats a few CIDRs
+    in thousands of rules."""
     try:
-        return ipaddress.ip_network(value.strip(), strict=False)
+        return ipaddress.ip_network(text, strict=False)
     except ValueError:
         return None
 

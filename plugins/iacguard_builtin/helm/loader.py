@@ -370,12 +370,13 @@ def _objects(text: str, source: Path, mapper: TemplateMapper, ctx: LoadContext, 
     # Rendered documents, in order, paired with the template's `---` regions.
     starts = [1] + [text.count("\n", 0, m.start()) + 2 for m in RENDERED_SEPARATOR.finditer(text)]
     non_empty = [i for i, seg in enumerate(RENDERED_SEPARATOR.split(text)) if seg.strip()]
+    position = {segment: index for index, segment in enumerate(non_empty)}
     counts = len(non_empty)
     resources: list[Resource] = []
     per_segment: dict[int, int] = {}  # objects seen so far in each rendered document
     for resource in loaded.resources:
         segment = bisect.bisect_right(starts, resource.origin.start_line) - 1
-        index = non_empty.index(segment) if segment in non_empty else 0
+        index = position.get(segment, 0)
         nth = per_segment[segment] = per_segment.get(segment, -1) + 1
         region = mapper.region_for(index, counts, resource.body)
         if any(k.chain == ("items",) for k in region):

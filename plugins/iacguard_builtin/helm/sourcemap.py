@@ -15,6 +15,7 @@ Helm keeps no positions, so this is a best-effort search, honest about its preci
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -81,7 +82,7 @@ class ValuesFile:
 
     path: Path
     data: Any
-    source_map: dict[str, SourceSpan]
+    source_map: Mapping[str, SourceSpan]
     prefix: tuple[str, ...] = ()
 
     @classmethod

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from iacguard.loading import LoadContext, LoadProblem, LoadResult
-from iacguard.model import Resource, SourceSpan
+from iacguard.model import Resource, SourceMap, SourceSpan
 from iacguard.nesting import json_too_deep
 from iacguard_builtin.kubernetes.objects import is_kubernetes_object, make_resource
 from iacguard_builtin.kubernetes.yamlsource import Document, ParseFailure, decode, parse_documents
@@ -38,25 +38,20 @@ def _is_tool_config(obj: dict[str, Any]) -> bool:
     return (group, obj.get("kind")) in TOOL_KINDS
 
 
-def _objects(doc: Document) -> list[tuple[dict[str, Any], str]]:
-    """Kubernetes objects of one document with their path prefix (`kind: List` unpacked)."""
+def _objects(doc: Document) -> list[tuple[dict[str, Any], str, SourceMap]]:
+    """Kubernetes objects of one document with their path prefix and source map (`kind:
+    List` unpacked: each item's map re-rooted at the item, in one pass over the list's)."""
     data = doc.data
     if not is_kubernetes_object(data) or _is_tool_config(data):
         return []
     if str(data["kind"]).endswith("List") and isinstance(data.get("items"), list):
+        maps = doc.source_map.children("items")
         return [
-            (item, f"items/{i}")
+            (item, f"items/{i}", maps.get(str(i)) or SourceMap(doc.source_map.file))
             for i, item in enumerate(data["items"])
             if is_kubernetes_object(item)
         ]
-    return [(data, "")]
-
-
-def _sub_map(doc: Document, prefix: str) -> dict[str, Any]:
-    if not prefix:
-        return doc.source_map
-    head = prefix + "/"
-    return {k[len(head):]: v for k, v in doc.source_map.items() if k.startswith(head)}
+    return [(data, "", doc.source_map)]
 
 
 def load_text(text: str, file: Path, ctx: LoadContext, *, format: str = "kubernetes",
@@ -71,8 +66,7 @@ def load_text(text: str, file: Path, ctx: LoadContext, *, format: str = "kuberne
         if isinstance(item, ParseFailure):
             problems.append(_problem(file, item.line, item.column, item.message))
             break
-        for obj, sub in _objects(item):
-            smap = _sub_map(item, sub)
+        for obj, sub, smap in _objects(item):
             start, end = item.start_line, item.end_line
             if sub:
                 item_span = item.source_map.get(sub)

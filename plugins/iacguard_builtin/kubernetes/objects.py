@@ -6,7 +6,7 @@ Any loader that produces Kubernetes-shaped resources (manifests, Helm, Kustomize
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,7 +57,7 @@ def make_resource(
     id_prefix: str,
     format: str,
     origin: SourceSpan,
-    source_map: dict[str, SourceSpan] | None = None,
+    source_map: Mapping[str, SourceSpan] | None = None,
     variant: str | None = None,
     context: dict[str, str] | None = None,
     address: str | None = None,

@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from sys import intern
 from typing import Any, Protocol
 
 from ruamel.yaml import YAML
@@ -26,8 +27,8 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.resolver import VersionedResolver
 
-from iacguard.model import SourceSpan
-from iacguard.values import pointer
+from iacguard.model import SourceMap
+from iacguard.values import escape
 
 CParser: Any
 try:  # libyaml's reader, scanner, parser and composer, as ruamel.yaml's `libyaml` extra ships it
@@ -58,7 +59,7 @@ class Document:
     data: Any
     start_line: int  # 1-based
     end_line: int
-    source_map: dict[str, SourceSpan] = field(default_factory=dict)
+    source_map: SourceMap = field(default_factory=lambda: SourceMap(""))
 
 
 @dataclass
@@ -119,11 +120,13 @@ class _Budget(VersionedResolver):
             raise DocumentTooLarge(f"more than {MAX_COMPOSED_NODES} nodes in one document")
         if self.depth > MAX_DEPTH:
             raise RecursionError("nesting too deep")
-        super().descend_resolver(current_node, current_index)
+        if self.yaml_path_resolvers:  # none are registered: skip the call for every node
+            super().descend_resolver(current_node, current_index)
 
     def ascend_resolver(self) -> None:
         self.depth -= 1
-        super().ascend_resolver()
+        if self.yaml_path_resolvers:
+            super().ascend_resolver()
 
 
 class _Composer(Protocol):
@@ -242,12 +245,6 @@ def _scalar(node: ScalarNode) -> Any:
     return text  # str, timestamp (kept as written), binary, custom tags
 
 
-def _empty(node: Node) -> bool:
-    """An empty plain scalar (`key:` with nothing after it): libyaml marks it right after the
-    indicator, the pure composer at the next token, so its own marks are not used."""
-    return isinstance(node, ScalarNode) and node.value == "" and not node.style
-
-
 def _last_line(node: Node) -> int:
     """1-based last line a scalar occupies (its end mark may sit at the next line's start)."""
     start: int = node.start_mark.line
@@ -259,19 +256,14 @@ def _last_line(node: Node) -> int:
 class _Converter:
     def __init__(self, file: str) -> None:
         self.file = file
-        self.source_map: dict[str, SourceSpan] = {}
-
-    def span(self, start: Node, last_line: int) -> SourceSpan:
-        line0, col0 = start.start_mark.line, start.start_mark.column
-        return SourceSpan(file=self.file, start_line=line0 + 1, start_col=col0 + 1,
-                          end_line=max(last_line, line0 + 1), end_col=1)
+        self.source_map = SourceMap(file)
 
     def key_of(self, node: Node) -> str:
         """A mapping key as text; a complex key (a template's `{{ x }}` read as a flow
         mapping) is converted without recording its positions."""
         if isinstance(node, ScalarNode):
             return _key(_scalar(node))
-        return str(_Converter(self.file).convert(node, [])[0])
+        return str(_Converter(self.file).convert(node, "")[0])
 
     def _entries(self, node: MappingNode) -> list[tuple[Node, Node]]:
         """Entries with `<<` merges resolved: explicit keys win over merged ones."""
@@ -295,31 +287,49 @@ class _Converter:
                 kept.setdefault(name, (key, value))
         return list(kept.values()) + explicit
 
-    def convert(self, node: Node, path: list[str | int]) -> tuple[Any, int]:
-        """Plain data for `node` and the last (1-based) line it occupies."""
+    def convert(self, node: Node, ptr: str) -> tuple[Any, int]:
+        """Plain data for `node` (at pointer `ptr`) and the last (1-based) line it occupies.
+
+        Pointers are built from their parent's, and pointers and keys are interned: the
+        documents of a stream repeat them (every Deployment has `spec/template/spec`).
+        Scalar children, most of a document, are converted in place (no call per node)."""
+        add = self.source_map.add
         if isinstance(node, MappingNode):
             out: dict[str, Any] = {}
             last = node.start_mark.line + 1
+            head = ptr + "/" if ptr else ""
             for key_node, value_node in self._entries(node):
-                key = self.key_of(key_node)
+                key = intern(_key(_scalar(key_node)) if isinstance(key_node, ScalarNode)
+                             else self.key_of(key_node))
                 if key in out:
                     raise DuplicateKey(key, key_node)
-                child = [*path, key]
-                plain, vlast = self.convert(value_node, child)
-                if _empty(value_node):  # `key:` alone ends on its own line, whichever composer
-                    vlast = key_node.start_mark.line + 1
+                child = intern(head + (escape(key) if "~" in key or "/" in key else key))
+                mark = key_node.start_mark
+                if isinstance(value_node, ScalarNode):
+                    plain = _scalar(value_node)
+                    # `key:` alone (an empty plain scalar) ends on its own line: libyaml marks
+                    # it right after the indicator, the pure composer at the next token
+                    vlast = mark.line + 1 if value_node.value == "" and not value_node.style \
+                        else _last_line(value_node)
+                else:
+                    plain, vlast = self.convert(value_node, child)
                 out[key] = plain
-                self.source_map[pointer(child)] = self.span(key_node, vlast)
+                add(child, mark.line + 1, mark.column + 1, max(vlast, mark.line + 1), 1)
                 last = max(last, vlast)
             return out, last
         if isinstance(node, SequenceNode):
             items: list[Any] = []
             last = node.start_mark.line + 1
+            head = ptr + "/" if ptr else ""
             for index, item in enumerate(node.value):
-                child = [*path, index]
-                plain, vlast = self.convert(item, child)
+                child = intern(f"{head}{index}")
+                if isinstance(item, ScalarNode):
+                    plain, vlast = _scalar(item), _last_line(item)
+                else:
+                    plain, vlast = self.convert(item, child)
                 items.append(plain)
-                self.source_map[pointer(child)] = self.span(item, vlast)
+                mark = item.start_mark
+                add(child, mark.line + 1, mark.column + 1, max(vlast, mark.line + 1), 1)
                 last = max(last, vlast)
             return items, last
         assert isinstance(node, ScalarNode)
@@ -379,15 +389,18 @@ def parse_documents(text: str, file: str, *, pure: bool = False) -> Iterator[Doc
 
 
 def _parse(text: str, file: str, pure: bool) -> Iterator[Document | ParseFailure]:
+    # Without an anchor there is no alias: a document's composed node count (under its own,
+    # smaller budget) is its expanded count, and need not be counted again.
+    anchored = "&" in text
     try:
         for raw in _compose_all(text, pure):
             if raw is None:
                 continue
             converter = _Converter(file)
             try:
-                if expanded_size(raw) > MAX_NODES:
+                if anchored and expanded_size(raw) > MAX_NODES:
                     raise DocumentTooLarge(f"more than {MAX_NODES} nodes once aliases are expanded")
-                data, last = converter.convert(raw, [])
+                data, last = converter.convert(raw, "")
             except DocumentTooLarge as exc:
                 yield ParseFailure(raw.start_mark.line + 1, 1, str(exc))
                 return

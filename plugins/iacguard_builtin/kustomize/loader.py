@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -80,7 +81,7 @@ class Kustomization:
     directory: Path
     file: Path
     data: dict[str, Any]
-    source_map: dict[str, SourceSpan]
+    source_map: Mapping[str, SourceSpan]
 
     @classmethod
     def read(cls, directory: Path, ctx: LoadContext) -> Kustomization | LoadProblem | None:

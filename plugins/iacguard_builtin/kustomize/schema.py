@@ -8,6 +8,7 @@ patches, generators and charts are typed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -69,7 +70,8 @@ class KustomizationSchema(_Open):
     helmGlobals: HelmGlobals | None = None
 
 
-def schema_problem(file: str, data: dict[str, Any], source_map: dict[str, SourceSpan]) -> LoadProblem | None:
+def schema_problem(file: str, data: dict[str, Any],
+                   source_map: Mapping[str, SourceSpan]) -> LoadProblem | None:
     """The first key of `data` whose value has the wrong type, at its line; `None` if none."""
     try:
         KustomizationSchema.model_validate(data)

@@ -6,12 +6,12 @@ timestamps, no absolute paths).
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from typing import Any
 
 from iacguard.model import Finding, ScanError, ScanResult, Severity
 from iacguard.reporting import RenderOptions
+from iacguard_builtin.reporters.jsontext import Encoded, dumps, dumps_document
 
 FORMAT_VERSION = "1.0"
 
@@ -83,11 +83,26 @@ def _suppressed(result: ScanResult) -> dict[str, int]:
 
 
 def render(result: ScanResult, options: RenderOptions) -> str:
+    """The document as `json.dumps(indent=2, sort_keys=True)` writes it; the findings are
+    encoded one at a time (`jsontext`), a large report never holding all their dicts."""
     document = {
         "version": FORMAT_VERSION,
         "tool": {"name": "iacguard", "version": result.version},
         "summary": summary(result),
-        "findings": [finding_dict(f) for f in result.findings],
         "errors": [error_dict(e) for e in result.errors],
     }
-    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    shared: dict[int, Encoded] = {}  # the text of a ResourceRef or Location, by identity
+    findings = (_with_shared_parts(f, shared) for f in result.findings)
+    return "".join([*dumps_document(document, "findings", findings), "\n"])
+
+
+def _with_shared_parts(finding: Finding, shared: dict[int, Encoded]) -> dict[str, Any]:
+    """`finding_dict(finding)` with its resource and location as encoded text, encoded once
+    per object: the findings on one resource, or at one place, share it (`Located`)."""
+    out = finding_dict(finding)
+    for key, part in (("resource", finding.resource), ("location", finding.location)):
+        text = shared.get(id(part))
+        if text is None:
+            text = shared[id(part)] = Encoded(dumps(out[key], 3))  # a finding's fields: level 3
+        out[key] = text
+    return out

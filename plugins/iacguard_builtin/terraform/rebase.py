@@ -19,7 +19,7 @@ naming a moved line. tests/test_reload.py checks the re-used result equals a fre
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -196,7 +196,7 @@ class _Mover:
                                                                 rule=problem.rule)
 
 
-def _mapped(table: dict[str, Any], move: Callable[[Any], Any]) -> dict[str, Any] | None:
+def _mapped(table: Mapping[str, Any], move: Callable[[Any], Any]) -> dict[str, Any] | None:
     """`table` with `move` applied to its values; None when no value moved."""
     out = {k: move(v) for k, v in table.items()}
     return out if any(out[k] is not v for k, v in table.items()) else None

@@ -1,0 +1,37 @@
+"""The cyclic garbage collector during a command that builds one large graph and exits.
+
+A scan allocates millions of objects that all stay alive until it ends (every resource's
+body and source map, then the findings), and creates almost no cyclic garbage. With the
+default thresholds the collector runs every 700 allocations and, each time the heap has
+grown by a quarter, walks all of it again: a fifth of a large scan's time. So a one-shot
+command (`scan`, `graph`) collects the youngest generation less often and, once the units
+are loaded, freezes what is alive (`gc.freeze`: left out of every later collection, still
+freed by reference counting). Long-lived processes (the language server) keep the defaults.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+BATCH_GEN0_THRESHOLD = 50_000  # allocations between young collections (default 700)
+
+
+class Batch:
+    """The collector settings of one command; `settle()` once the long-lived data is built."""
+
+    def settle(self) -> None:
+        gc.freeze()
+
+
+@contextmanager
+def batch() -> Iterator[Batch]:
+    """Batch settings for the body of the `with`; the defaults (and nothing frozen) after."""
+    threshold = gc.get_threshold()
+    gc.set_threshold(BATCH_GEN0_THRESHOLD, *threshold[1:])
+    try:
+        yield Batch()
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
