@@ -48,14 +48,11 @@ def run_bounded(command: Sequence[str], *, timeout: float, input: bytes | None =
                 env: Mapping[str, str] | None = None, cpu_seconds: int | None = None) -> Finished:
     """Run `command` to completion or `timeout` seconds (then its group is killed).
     Raises `OSError` when it cannot start."""
-    global started
     proc = subprocess.Popen(list(command), stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             env=dict(env) if env is not None else None, start_new_session=True)
     _limit_cpu(proc.pid, cpu_seconds)
-    with _lock:
-        _live[proc.pid] = proc
-        started += 1
+    _register(proc)
     try:
         try:
             out, err = proc.communicate(input, timeout=max(timeout, 0.001))
@@ -73,13 +70,17 @@ def run_bounded(command: Sequence[str], *, timeout: float, input: bytes | None =
 def spawn(command: Sequence[str], *, stderr: int | IO[bytes]) -> subprocess.Popen[bytes]:
     """Start a long-lived child (pipes on stdin and stdout) in its own process group,
     registered until `reap`: `kill_all` ends it too. Raises `OSError` when it cannot start."""
-    global started
     proc = subprocess.Popen(list(command), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=stderr, start_new_session=True)
+    _register(proc)
+    return proc
+
+
+def _register(proc: subprocess.Popen[bytes]) -> None:
+    global started
     with _lock:
         _live[proc.pid] = proc
         started += 1
-    return proc
 
 
 def reap(proc: subprocess.Popen[bytes]) -> int:

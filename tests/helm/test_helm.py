@@ -123,8 +123,8 @@ def test_render_worker_imports_no_iacguard_package() -> None:
     # The worker starts once per values profile: importing `iacguard` (pydantic, networkx)
     # there was most of a render's CPU time.
     request = json.dumps({"chart": str(PROFILES_CHART), "values": {}, "release_name": "r",
-                          "namespace": "default", "memory": RENDER_MEMORY_BYTES})
-    code = ("import sys\nfrom iacguard_builtin.helm.worker import main\nmain()\n"
+                          "namespace": "default", "memory": RENDER_MEMORY_BYTES}) + "\n"
+    code = ("import sys\nfrom iacguard_builtin.helm.worker import serve\nserve(30)\n"
             "print(' '.join(sorted(sys.modules)), file=sys.stderr)")
     proc = subprocess.run([sys.executable, "-c", code], input=request, capture_output=True,
                           text=True, timeout=120, check=False)

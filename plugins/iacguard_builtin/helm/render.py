@@ -34,11 +34,11 @@ from iacguard import budget, children
 from iacguard.children import Finished
 from iacguard.nesting import MAX_NESTING
 from iacguard_builtin.helm import engines
-from iacguard_builtin.helm.worker import Rendered, RenderError, kept, locate_error
+from iacguard_builtin.helm.worker import WORKER_IDLE_DEFAULT, Rendered, RenderError, kept, locate_error
 
 RENDER_TIMEOUT_SECONDS = 60.0
 RENDER_MEMORY_BYTES = 2 * 1024 * 1024 * 1024  # address space of the render process (Go needs ~1 GiB)
-WORKER_IDLE_SECONDS = 30.0  # a serving worker nobody asks for this long exits
+WORKER_IDLE_SECONDS = WORKER_IDLE_DEFAULT  # a serving worker nobody asks for this long exits
 requests = 0  # counter for tests: renders sent to a worker in this process
 
 VALUES_TYPE_MISMATCH = re.compile(r"type mismatch on ([\w.\-]+)")

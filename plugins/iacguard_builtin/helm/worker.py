@@ -1,5 +1,5 @@
 """The render worker: `python -m iacguard_builtin.helm.worker` (`render.py` says why a separate
-process), one render per process, or with `--serve` many in turn. A chart is rendered once per
+process), serving render requests one line each, in turn. A chart is rendered once per
 values profile, so the worker's start-up matters: it imports the standard library, helm-python-sdk and
 `iacguard_builtin.helm.deterministic` only, never the `iacguard` package (pydantic, networkx, the
 plugin machinery), whose import was most of a render's CPU time.
@@ -17,6 +17,7 @@ from typing import Any
 from iacguard_builtin.helm.deterministic import deterministic_chart
 
 MAX_RENDERED_BYTES = 50 * 1024 * 1024
+WORKER_IDLE_DEFAULT = 30.0  # seconds a serving worker waits for its next request
 
 # Go text/template positions: "template: c/templates/x.yaml:12:3: executing ...",
 # "execution error at (c/templates/x.yaml:3:4): ...", "parse error at (c/templates/x.yaml:5): ...",
@@ -103,11 +104,6 @@ def answer(request: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def main() -> None:
-    """`python -m iacguard_builtin.helm.worker`: one render request (JSON) on stdin, `Rendered` on stdout."""
-    sys.stdout.write(json.dumps(answer(json.loads(sys.stdin.read()))))
-
-
 def serve(idle_seconds: float) -> None:
     """`python -m iacguard_builtin.helm.worker --serve IDLE`: a request per line on stdin, an
     answer per line on stdout, until stdin closes (the parent is gone) or stays idle.
@@ -172,7 +168,4 @@ def kept(name: str, manifests: dict[str, str], crds: dict[str, str]) -> Rendered
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["--serve"]:
-        serve(float(sys.argv[2]))
-    else:
-        main()
+    serve(float(sys.argv[2]) if sys.argv[1:2] == ["--serve"] else WORKER_IDLE_DEFAULT)
