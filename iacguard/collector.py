@@ -6,7 +6,14 @@ default thresholds the collector runs every 700 allocations and, each time the h
 grown by a quarter, walks all of it again: a fifth of a large scan's time. So a one-shot
 command (`scan`, `graph`) collects the youngest generation less often and, once the units
 are loaded, freezes what is alive (`gc.freeze`: left out of every later collection, still
-freed by reference counting). Long-lived processes (the language server) keep the defaults.
+freed by reference counting).
+
+A long-lived process (the language server) keeps the defaults between edits but pauses the
+collector while it answers one (`paused`, ended once the answer is sent): an edit leaves a
+few thousand objects of cyclic garbage (the previous evaluation), and with the defaults every
+~15th edit paid a full pass over them and over what earlier edits left (~90 ms on the largest
+corpus module: the p95 of the edit latency). Collected at the end of the pause, while still
+young, that garbage costs ~7 ms, after the answer, and the old generation stays small.
 """
 
 from __future__ import annotations
@@ -23,6 +30,21 @@ class Batch:
 
     def settle(self) -> None:
         gc.freeze()
+
+
+@contextmanager
+def paused() -> Iterator[None]:
+    """No automatic collection in the body (process-wide: every thread); the young
+    generations collected at its end, so that enabling the collector again starts no pass
+    over what the body allocated; enabled after as it was before."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.collect(1)
+        if enabled:
+            gc.enable()
 
 
 @contextmanager

@@ -170,3 +170,35 @@ def test_batch_collection_is_undone() -> None:
         assert gc.get_freeze_count() >= len(kept)
     assert gc.get_threshold() == before
     assert gc.get_freeze_count() == 0
+
+
+def test_paused_collection_is_undone_and_collects_what_the_body_left() -> None:
+    started: list[int] = []
+
+    def note(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started.append(info["generation"])
+
+    threshold = gc.get_threshold()
+    gc.set_threshold(10, *threshold[1:])  # any allocation would start collections
+    gc.callbacks.append(note)
+    try:
+        with collector.paused():
+            assert not gc.isenabled()
+            started.clear()  # entering the `with` allocates before the pause
+            for _ in range(1000):  # cyclic garbage, as an edit leaves
+                cycle: list[object] = []
+                cycle.append(cycle)
+            assert started == []
+        assert started == [1]  # one pass over the young generations, at the end
+        assert gc.isenabled()
+    finally:
+        gc.callbacks.remove(note)
+        gc.set_threshold(*threshold)
+    gc.disable()
+    try:
+        with collector.paused():
+            pass
+        assert not gc.isenabled()  # as it was before
+    finally:
+        gc.enable()

@@ -20,6 +20,7 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
+from iacguard import collector
 from iacguard.engine import iacguard_version
 from iacguard.plugin import Plugins
 from iacguard_builtin.lsp.analysis import Analysis, Issue, Snapshot, normalize
@@ -87,14 +88,15 @@ class IacguardServer(LanguageServer):
             overlays, self.pending_overlays = self.pending_overlays, {}
             disk, self.pending_disk = self.pending_disk, set()
             versions = {p: self.open_version(p) for p in self.workspace_files()}
-            try:
-                snap = await asyncio.to_thread(self.analysis.update, overlays, disk)
-            except Exception as exc:  # an engine bug must not end the session
-                self.report_crash(exc)
-                snap = None
-            self.checks += 1
-            if snap is not None:
-                self.accept(snap, versions)
+            with collector.paused():  # collected once the results are out (collector.py)
+                try:
+                    snap = await asyncio.to_thread(self.analysis.update, overlays, disk)
+                except Exception as exc:  # an engine bug must not end the session
+                    self.report_crash(exc)
+                    snap = None
+                self.checks += 1
+                if snap is not None:
+                    self.accept(snap, versions)
             if not self.wake.is_set():
                 self.idle.set()
 
