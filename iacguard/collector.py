@@ -33,16 +33,19 @@ class Batch:
 
 
 @contextmanager
-def paused() -> Iterator[None]:
-    """No automatic collection in the body (process-wide: every thread); the young
-    generations collected at its end, so that enabling the collector again starts no pass
-    over what the body allocated; enabled after as it was before."""
+def paused(collect_young: bool = False) -> Iterator[None]:
+    """No automatic collection in the body (process-wide: every thread); enabled after as
+    it was before. Composing YAML pauses it because everything it allocates stays alive;
+    `collect_young` is for a body that leaves garbage (an edit's answer): the young
+    generations are collected at its end, so that enabling the collector again starts no
+    pass over what the body allocated."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        gc.collect(1)
+        if collect_young:
+            gc.collect(1)
         if enabled:
             gc.enable()
 

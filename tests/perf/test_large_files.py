@@ -172,7 +172,7 @@ def test_batch_collection_is_undone() -> None:
     assert gc.get_freeze_count() == 0
 
 
-def test_paused_collection_is_undone_and_collects_what_the_body_left() -> None:
+def test_paused_collection_is_undone_and_collects_what_the_body_left_when_asked() -> None:
     started: list[int] = []
 
     def note(phase: str, info: dict[str, int]) -> None:
@@ -183,7 +183,7 @@ def test_paused_collection_is_undone_and_collects_what_the_body_left() -> None:
     gc.set_threshold(10, *threshold[1:])  # any allocation would start collections
     gc.callbacks.append(note)
     try:
-        with collector.paused():
+        with collector.paused(collect_young=True):
             assert not gc.isenabled()
             started.clear()  # entering the `with` allocates before the pause
             for _ in range(1000):  # cyclic garbage, as an edit leaves
@@ -197,8 +197,19 @@ def test_paused_collection_is_undone_and_collects_what_the_body_left() -> None:
         gc.set_threshold(*threshold)
     gc.disable()
     try:
-        with collector.paused():
-            pass
+        gc.collect(1)
+        with collector.paused():  # without collect_young: what the body left stays
+            for _ in range(1000):
+                cycle = []
+                cycle.append(cycle)
+            del cycle
         assert not gc.isenabled()  # as it was before
+        assert gc.collect(1) >= 1000
+        with collector.paused(collect_young=True):
+            for _ in range(1000):
+                cycle = []
+                cycle.append(cycle)
+            del cycle
+        assert gc.collect(1) == 0  # collected at the end of the pause
     finally:
         gc.enable()

@@ -13,11 +13,9 @@ the depth limit are enforced: a hostile document stops while it is composed, not
 
 from __future__ import annotations
 
-import gc
 import math
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from sys import intern
 from typing import Any, Protocol
@@ -27,6 +25,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.resolver import VersionedResolver
 
+from iacguard import collector
 from iacguard.model import SourceMap
 from iacguard.values import escape
 
@@ -158,25 +157,14 @@ def _pure(text: str) -> tuple[_Composer, _Budget]:
 def _compose_all(text: str, pure: bool) -> Iterator[Node]:
     composer, budget = (_pure if pure or CParser is None else _libyaml)(text)
     while True:
-        with _collector_paused():
+        # Composing allocates many objects that all stay alive: the cyclic collector would
+        # scan them again and again for nothing (pausing it halves composing large documents).
+        with collector.paused():
             if not composer.check_node():
                 return
             budget.start_document()
             node = composer.get_node()
         yield node
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Composing allocates many objects that all stay alive: the cyclic collector would scan
-    them again and again for nothing (it halves composing time on large documents)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class DuplicateKey(Exception):

@@ -88,7 +88,7 @@ class IacguardServer(LanguageServer):
             overlays, self.pending_overlays = self.pending_overlays, {}
             disk, self.pending_disk = self.pending_disk, set()
             versions = {p: self.open_version(p) for p in self.workspace_files()}
-            with collector.paused():  # collected once the results are out (collector.py)
+            with collector.paused(collect_young=True):  # once the results are out
                 try:
                     snap = await asyncio.to_thread(self.analysis.update, overlays, disk)
                 except Exception as exc:  # an engine bug must not end the session
